@@ -1,0 +1,169 @@
+"""Output losses, their output deltas, and the L2 penalty with its gradient.
+
+Each loss is computed from the *logits* ``a`` (the output layer's
+pre-activations), never from probabilities, so it stays finite and accurate
+however saturated the output is: ``log(sigmoid(a))`` is evaluated as
+``log_expit(a)`` and ``log(softmax(A))`` as ``A - logsumexp(A)``.
+
+Each output delta is ``dJ/dA`` for its loss. It has the famously simple form
+``prediction - target`` only because the output non-linearity is the
+*canonical link* of the loss: sigmoid with binary cross-entropy, softmax with
+categorical cross-entropy. With any other pairing (say a sigmoid output and a
+squared error) an extra factor ``sigma'(a)`` would appear; multiplying that
+factor in here would be a bug.
+
+See Also
+--------
+jax_reference.losses : the same losses, with no deltas (``jax.grad`` finds them).
+"""
+
+from collections.abc import Sequence
+
+import numpy as np
+from numpy.typing import NDArray
+from scipy.special import expit, log_expit, log_softmax, softmax
+
+__all__ = [
+    "binary_cross_entropy",
+    "binary_output_delta",
+    "l2_penalty",
+    "l2_penalty_grad",
+    "softmax_cross_entropy",
+    "softmax_output_delta",
+]
+
+Array = NDArray[np.float64]
+
+
+def binary_cross_entropy(a: Array, t: Array) -> float:
+    r"""Mean binary cross-entropy of a sigmoid output, from its logits.
+
+    .. math::
+
+        -\frac{1}{N}\sum_{i=1}^{N} \bigl[t_i \log\sigma(a_i) + (1 - t_i)\log(1 - \sigma(a_i))\bigr],
+        \qquad \log(1 - \sigma(a)) = \log\sigma(-a)
+
+    Parameters
+    ----------
+    a : ndarray, shape (N, 1)
+        Logits of the output unit.
+    t : ndarray, shape (N, 1)
+        Targets in [0, 1].
+
+    Returns
+    -------
+    float
+        The loss, >= 0.
+    """
+    log_p = log_expit(a)
+    log_one_minus_p = log_expit(-a)
+    return float(-np.mean(t * log_p + (1.0 - t) * log_one_minus_p))
+
+
+def binary_output_delta(a: Array, t: Array) -> Array:
+    r"""Output delta of the binary cross-entropy: ``dJ/da`` for the data term.
+
+    .. math:: \delta_i = \frac{\sigma(a_i) - t_i}{N}
+
+    Valid only for a sigmoid output unit paired with the binary cross-entropy
+    (the sigmoid's derivative cancels against the loss's ``1/(p(1-p))``).
+
+    Parameters
+    ----------
+    a : ndarray, shape (N, 1)
+        Logits.
+    t : ndarray, shape (N, 1)
+        Targets in [0, 1].
+
+    Returns
+    -------
+    ndarray, shape (N, 1)
+    """
+    return (expit(a) - t) / a.shape[0]  # type: ignore[no-any-return]
+
+
+def softmax_cross_entropy(A: Array, T: Array) -> float:
+    r"""Mean categorical cross-entropy of a softmax output, from its logits.
+
+    .. math::
+
+        -\frac{1}{N}\sum_{i=1}^{N}\sum_{k=1}^{K} T_{ik}\log P_{ik},
+        \qquad \log P_{ik} = A_{ik} - \log\sum_{m} e^{A_{im}}
+
+    Parameters
+    ----------
+    A : ndarray, shape (N, K)
+        Logits.
+    T : ndarray, shape (N, K)
+        One-hot rows (or any rows of probabilities).
+
+    Returns
+    -------
+    float
+        The loss, >= 0.
+    """
+    with np.errstate(over="ignore"):  # a logit spread beyond 1.8e308 gives log P = -inf ...
+        log_P = log_softmax(A, axis=1)
+    # ... and a class with T_ik = 0 adds nothing (0 log 0 = 0), so skip those terms.
+    terms = np.multiply(T, log_P, out=np.zeros_like(log_P), where=T != 0.0)
+    return float(-np.sum(terms) / A.shape[0])
+
+
+def softmax_output_delta(A: Array, T: Array) -> Array:
+    r"""Output delta of the softmax cross-entropy: ``dJ/dA`` for the data term.
+
+    .. math:: \delta_{ik} = \frac{P_{ik} - T_{ik}}{N}
+
+    Valid only for a softmax output paired with the categorical cross-entropy,
+    and only when every row of ``T`` sums to 1 (one-hot rows do).
+
+    Parameters
+    ----------
+    A : ndarray, shape (N, K)
+        Logits.
+    T : ndarray, shape (N, K)
+        One-hot rows (or any rows of probabilities).
+
+    Returns
+    -------
+    ndarray, shape (N, K)
+    """
+    return (softmax(A, axis=1) - T) / A.shape[0]  # type: ignore[no-any-return]
+
+
+def l2_penalty(weights: Sequence[Array], lam: float) -> float:
+    r"""L2 penalty on the weight matrices; biases are not penalised.
+
+    .. math:: \lambda \sum_{l=1}^{L} \lVert W_l \rVert_F^2
+
+    Parameters
+    ----------
+    weights : sequence of ndarray, shapes (n_{l-1}, n_l)
+        The weight matrices ``W_1 .. W_L`` (no biases).
+    lam : float
+        Penalty strength, >= 0.
+
+    Returns
+    -------
+    float
+    """
+    return lam * sum(float(np.vdot(W_l, W_l)) for W_l in weights)
+
+
+def l2_penalty_grad(W_l: Array, lam: float) -> Array:
+    r"""Gradient of :func:`l2_penalty` with respect to one weight matrix.
+
+    .. math:: \frac{\partial}{\partial W_l}\, \lambda \sum_m \lVert W_m \rVert_F^2 = 2 \lambda W_l
+
+    The bias gradient of the penalty is 0, so there is no function for it.
+
+    Parameters
+    ----------
+    W_l : ndarray, shape (n_{l-1}, n_l)
+    lam : float
+
+    Returns
+    -------
+    ndarray, shape (n_{l-1}, n_l)
+    """
+    return 2.0 * lam * W_l

@@ -1,0 +1,402 @@
+"""The network: forward pass, loss, and its gradient by backpropagation, twice.
+
+:func:`loss_and_grad` backpropagates the whole batch at once with matrix
+products; :func:`loss_and_grad_per_sample` is the exercise's literal
+algorithm (Exercise 2a, after Bishop, *Pattern Recognition and Machine
+Learning*, section 5.3.1), one sample at a time. They compute the same
+numbers; read the second to learn, run the first.
+
+Model, for ``layer_sizes = [n_0, ..., n_L]`` (see the package docstring for
+the notation)::
+
+    Z_0 = X
+    A_l = Z_{l-1} @ W_l + b_l              l = 1 .. L
+    Z_l = h(A_l)                           l = 1 .. L-1  (hidden layers)
+    output: sigmoid(A_L) if n_L == 1, else softmax(A_L) row by row
+
+    J(W) = cross-entropy(A_L, T) + lam * sum_l ||W_l||_F^2
+
+See Also
+--------
+jax_reference.network : the same forward pass and loss; its gradient comes
+    from ``jax.value_and_grad`` and it has no backward code.
+"""
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+from scipy.special import expit, softmax
+
+from manual_backprop._checks import (
+    check_activation,
+    check_inputs,
+    check_lam,
+    check_layer_sizes,
+    check_targets,
+    check_weights,
+)
+from manual_backprop.activations import ACTIVATIONS, DERIVATIVES
+from manual_backprop.layout import _unpack, n_params
+from manual_backprop.losses import (
+    binary_cross_entropy,
+    binary_output_delta,
+    l2_penalty,
+    l2_penalty_grad,
+    softmax_cross_entropy,
+    softmax_output_delta,
+)
+
+__all__ = [
+    "forward",
+    "loss",
+    "loss_and_grad",
+    "loss_and_grad_per_sample",
+    "predict",
+    "predict_proba",
+]
+
+Array = NDArray[np.float64]
+Params = list[tuple[Array, Array]]
+
+
+# ---------------------------------------------------------------- validation
+
+
+def _prepare(
+    W: Any, X: Any, layer_sizes: Any, activation: Any
+) -> tuple[tuple[int, ...], Params, Array, str]:
+    """Validate the arguments every function takes; unpack ``W`` into layers."""
+    sizes = check_layer_sizes(layer_sizes)
+    activation = check_activation(activation, tuple(ACTIVATIONS))
+    W = check_weights(W, n_params(sizes))
+    X = check_inputs(X, sizes[0])
+    return sizes, _unpack(W, sizes), X, activation
+
+
+def _require_finite_result(loss: float, grad: Array | None = None) -> None:
+    """Refuse a result that overflowed float64 rather than return inf or NaN."""
+    if not np.isfinite(loss) or (grad is not None and not np.all(np.isfinite(grad))):
+        raise ValueError(
+            "W: the loss or its gradient overflowed float64 (weights or inputs too large "
+            "for this network)"
+        )
+
+
+# ---------------------------------------------------------------- building blocks
+
+
+def _forward(params: Params, X: Array, h: Callable[[Array], Array]) -> tuple[list[Array], ...]:
+    """Forward pass keeping what backpropagation needs.
+
+    Returns
+    -------
+    A : list of ndarray
+        Pre-activations ``[A_1, ..., A_L]``, ``A_l`` of shape (N, n_l).
+    Z : list of ndarray
+        Layer inputs ``[Z_0 = X, Z_1, ..., Z_{L-1}]``, ``Z_l`` of shape (N, n_l).
+    """
+    A: list[Array] = []
+    Z: list[Array] = [X]
+    for l, (W_l, b_l) in enumerate(params, start=1):
+        A.append(Z[-1] @ W_l + b_l)
+        if l < len(params):
+            Z.append(h(A[-1]))
+    return A, Z
+
+
+def _output_loss(A_L: Array, T: Array) -> float:
+    """Data term of the loss: binary cross-entropy for one output, softmax's for more."""
+    if A_L.shape[1] == 1:
+        return binary_cross_entropy(A_L, T)
+    return softmax_cross_entropy(A_L, T)
+
+
+def _output_delta(A_L: Array, T: Array) -> Array:
+    """``dJ/dA_L`` of the data term: ``(p - t) / N`` or ``(P - T) / N``."""
+    if A_L.shape[1] == 1:
+        return binary_output_delta(A_L, T)
+    return softmax_output_delta(A_L, T)
+
+
+# ---------------------------------------------------------------- public API
+
+
+def forward(W: Array, X: Array, layer_sizes: Sequence[int], activation: str = "sigmoid") -> Array:
+    """Logits of the output layer.
+
+    Parameters
+    ----------
+    W : ndarray, shape (n_params,)
+        Flat parameters in the canonical layout.
+    X : ndarray, shape (N, n_0)
+        Inputs, one sample per row.
+    layer_sizes : sequence of int
+        ``[n_0, n_1, ..., n_L]``.
+    activation : {"sigmoid", "relu", "tanh"}
+        Hidden-layer activation ``h``.
+
+    Returns
+    -------
+    ndarray, shape (N, n_L)
+        ``A_L``, before the output sigmoid or softmax.
+
+    See Also
+    --------
+    jax_reference.forward
+    """
+    _, params, X, activation = _prepare(W, X, layer_sizes, activation)
+    with np.errstate(over="ignore", invalid="ignore"):  # overflow is refused just below
+        A, _ = _forward(params, X, ACTIVATIONS[activation])
+    if not np.all(np.isfinite(A[-1])):
+        _require_finite_result(np.inf)
+    return A[-1]
+
+
+def predict_proba(
+    W: Array, X: Array, layer_sizes: Sequence[int], activation: str = "sigmoid"
+) -> Array:
+    """Output probabilities of the network.
+
+    Parameters
+    ----------
+    W, X, layer_sizes, activation
+        As in :func:`forward`.
+
+    Returns
+    -------
+    ndarray, shape (N,) or (N, K)
+        Binary output (``n_L == 1``): ``p_i``, the probability of target 1.
+        Multiclass: ``P_ik``, the softmax of the logits, rows summing to 1.
+
+    See Also
+    --------
+    jax_reference.predict_proba
+    """
+    A_L = forward(W, X, layer_sizes, activation)
+    if A_L.shape[1] == 1:
+        return expit(A_L[:, 0])  # type: ignore[no-any-return]
+    return softmax(A_L, axis=1)  # type: ignore[no-any-return]
+
+
+def predict(W: Array, X: Array, layer_sizes: Sequence[int], activation: str = "sigmoid") -> Any:
+    """Predicted class of every sample.
+
+    Parameters
+    ----------
+    W, X, layer_sizes, activation
+        As in :func:`forward`.
+
+    Returns
+    -------
+    ndarray of int, shape (N,)
+        Binary output: 1 where ``p_i >= 1/2`` (``a_i >= 0``), else 0.
+        Multiclass: the index of the largest logit.
+    """
+    A_L = forward(W, X, layer_sizes, activation)
+    if A_L.shape[1] == 1:
+        return (A_L[:, 0] >= 0.0).astype(np.intp)
+    return np.argmax(A_L, axis=1)
+
+
+def loss(
+    W: Array,
+    X: Array,
+    T: Array,
+    layer_sizes: Sequence[int],
+    lam: float = 0.0,
+    activation: str = "sigmoid",
+) -> float:
+    r"""Regularised cross-entropy of the network.
+
+    .. math::
+
+        J(W) = -\frac{1}{N}\sum_{i}\bigl[t_i\log p_i + (1-t_i)\log(1-p_i)\bigr]
+               + \lambda\sum_l\lVert W_l\rVert_F^2                 \quad (n_L = 1)
+
+        J(W) = -\frac{1}{N}\sum_{i}\sum_k T_{ik}\log P_{ik}
+               + \lambda\sum_l\lVert W_l\rVert_F^2                 \quad (n_L \ge 2)
+
+    Parameters
+    ----------
+    W : ndarray, shape (n_params,)
+        Flat parameters in the canonical layout.
+    X : ndarray, shape (N, n_0)
+        Inputs, one sample per row.
+    T : ndarray, shape (N,), (N, 1) or (N, K)
+        Binary: targets in [0, 1]. Multiclass: one-hot rows, or integer labels
+        in ``0 .. K-1``.
+    layer_sizes : sequence of int
+        ``[n_0, n_1, ..., n_L]``.
+    lam : float, default 0
+        Strength of the L2 penalty on the weights (never the biases).
+    activation : {"sigmoid", "relu", "tanh"}, default "sigmoid"
+        Hidden-layer activation ``h``.
+
+    Returns
+    -------
+    float
+
+    See Also
+    --------
+    jax_reference.loss
+    """
+    sizes, params, X, activation = _prepare(W, X, layer_sizes, activation)
+    T = check_targets(T, X.shape[0], sizes[-1])
+    lam = check_lam(lam)
+    with np.errstate(over="ignore", invalid="ignore"):  # overflow is refused just below
+        A, _ = _forward(params, X, ACTIVATIONS[activation])
+        J = _output_loss(A[-1], T) + l2_penalty([W_l for W_l, _ in params], lam)
+    _require_finite_result(J)
+    return J
+
+
+def loss_and_grad(
+    W: Array,
+    X: Array,
+    T: Array,
+    layer_sizes: Sequence[int],
+    lam: float = 0.0,
+    activation: str = "sigmoid",
+) -> tuple[float, Array]:
+    r"""Loss and its gradient by backpropagation, the whole batch at once.
+
+    With ``delta_l = dJ/dA_l`` (shape (N, n_l)) for the data term:
+
+    .. math::
+
+        \delta_L = (P - T) / N
+
+        \delta_{l-1} = h'(A_{l-1}) \odot (\delta_l W_l^\top)
+
+        \frac{\partial J}{\partial W_l} = Z_{l-1}^\top \delta_l + 2\lambda W_l,
+        \qquad \frac{\partial J}{\partial b_l} = \sum_i (\delta_l)_{i,:}
+
+    Parameters
+    ----------
+    W, X, T, layer_sizes, lam, activation
+        As in :func:`loss`.
+
+    Returns
+    -------
+    loss : float
+        ``J(W)``, as :func:`loss` computes it.
+    grad : ndarray, shape (n_params,)
+        ``dJ/dW`` in the same canonical layout as ``W``; a new array.
+
+    See Also
+    --------
+    loss_and_grad_per_sample : the same numbers, one sample at a time.
+    jax_reference.loss_and_grad : the same numbers from ``jax.value_and_grad``.
+    """
+    sizes, params, X, activation = _prepare(W, X, layer_sizes, activation)
+    T = check_targets(T, X.shape[0], sizes[-1])
+    lam = check_lam(lam)
+    h_prime = DERIVATIVES[activation]
+    grad = np.empty(n_params(sizes))
+    grads = _unpack(grad, sizes)  # views: filling them fills ``grad``
+
+    with np.errstate(over="ignore", invalid="ignore"):  # overflow is refused just below
+        # Forward pass, keeping every A_l and Z_l.
+        A, Z = _forward(params, X, ACTIVATIONS[activation])
+        J = _output_loss(A[-1], T) + l2_penalty([W_l for W_l, _ in params], lam)
+
+        # Backward pass, from the output layer down to the first.
+        delta = _output_delta(A[-1], T)
+        for l in range(len(params), 0, -1):
+            W_l, _ = params[l - 1]
+            dW_l, db_l = grads[l - 1]
+            np.matmul(Z[l - 1].T, delta, out=dW_l)
+            dW_l += l2_penalty_grad(W_l, lam)
+            np.sum(delta, axis=0, out=db_l)
+            if l > 1:  # the inputs X need no delta
+                delta = h_prime(A[l - 2]) * (delta @ W_l.T)
+    _require_finite_result(J, grad)
+    return J, grad
+
+
+def loss_and_grad_per_sample(
+    W: Array,
+    X: Array,
+    T: Array,
+    layer_sizes: Sequence[int],
+    lam: float = 0.0,
+    activation: str = "sigmoid",
+) -> tuple[float, Array]:
+    r"""Loss and gradient by the exercise's backpropagation, one sample at a time.
+
+    The steps of Exercise 2a (Bishop, PRML, section 5.3.1), for each sample
+    ``x_n`` in turn, in the exercise's notation (``w_kj`` is the weight from
+    unit ``j`` to unit ``k``, i.e. ``W_l[j, k]`` here):
+
+    1. Forward propagate ``x_n``: every unit's input ``a_j`` and output
+       ``z_j = h(a_j)``.
+    2. Evaluate the output deltas :math:`\delta_k = y_k(x_n) - t_{nk}`.
+    3. Backpropagate: :math:`\delta_j = h'(a_j) \sum_k w_{kj} \delta_k`.
+    4. Derivatives of this sample's loss:
+       :math:`\partial E_n / \partial w_{ji} = \delta_j z_i` (and
+       :math:`\partial E_n / \partial b_j = \delta_j`).
+
+    The per-sample derivatives are summed and divided by ``N`` (the loss is a
+    mean); then the penalty's gradient ``2 lam W_l``, which backpropagation
+    does not see, is added.
+
+    Parameters
+    ----------
+    W, X, T, layer_sizes, lam, activation
+        As in :func:`loss`.
+
+    Returns
+    -------
+    loss : float
+    grad : ndarray, shape (n_params,)
+
+    See Also
+    --------
+    loss_and_grad : the same numbers, the whole batch at once.
+    """
+    sizes, params, X, activation = _prepare(W, X, layer_sizes, activation)
+    T = check_targets(T, X.shape[0], sizes[-1])
+    lam = check_lam(lam)
+    h, h_prime = ACTIVATIONS[activation], DERIVATIVES[activation]
+    n_layers = len(params)
+    grad = np.zeros(n_params(sizes))
+    grads = _unpack(grad, sizes)  # views: accumulating into them fills ``grad``
+    data_loss = 0.0
+
+    with np.errstate(over="ignore", invalid="ignore"):  # overflow is refused just below
+        for x_n, t_n in zip(X, T, strict=True):
+            # Step 1: forward propagate x_n; a[l] and z[l] belong to layer l + 1
+            # (z[0] is the input itself).
+            a: list[Array] = []
+            z: list[Array] = [x_n]
+            for l, (W_l, b_l) in enumerate(params, start=1):
+                a.append(z[-1] @ W_l + b_l)
+                if l < n_layers:
+                    z.append(h(a[-1]))
+            y_logits, t_row = a[-1][np.newaxis], t_n[np.newaxis]  # a batch of one
+            data_loss += _output_loss(y_logits, t_row)
+
+            # Step 2: output deltas y_k(x_n) - t_nk (a batch of one: no 1/N here).
+            delta: list[Array] = [np.empty(0)] * n_layers
+            delta[-1] = _output_delta(y_logits, t_row)[0]
+
+            # Step 3: backpropagate, delta_j = h'(a_j) * sum_k w_kj delta_k.
+            for l in range(n_layers - 1, 0, -1):
+                W_next, _ = params[l]
+                delta[l - 1] = h_prime(a[l - 1]) * (W_next @ delta[l])
+
+            # Step 4: dE_n/dw_ji = delta_j z_i, accumulated over the samples.
+            for l in range(n_layers):
+                dW_l, db_l = grads[l]
+                dW_l += np.outer(z[l], delta[l])
+                db_l += delta[l]
+
+        n_samples = X.shape[0]
+        grad /= n_samples  # the loss is the mean over samples
+        for (W_l, _), (dW_l, _) in zip(params, grads, strict=True):
+            dW_l += l2_penalty_grad(W_l, lam)  # the penalty, outside backpropagation
+        J = data_loss / n_samples + l2_penalty([W_l for W_l, _ in params], lam)
+    _require_finite_result(J, grad)
+    return J, grad

@@ -1,0 +1,32 @@
+"""Sessions for developers and CI: ``nox`` runs the tests; ``nox -s lint typecheck`` the checks."""
+
+import nox
+
+nox.options.default_venv_backend = "venv"
+nox.options.sessions = ["tests"]
+nox.options.reuse_existing_virtualenvs = True
+
+PACKAGES = ["manual_backprop", "jax_reference"]
+
+
+@nox.session
+def tests(session: nox.Session) -> None:
+    """Unit tests and the smoke properties (Hypothesis profile ``ci``)."""
+    session.install("-e", ".[test]")
+    session.env.setdefault("HYPOTHESIS_PROFILE", "ci")
+    session.run("pytest", *session.posargs)
+
+
+@nox.session
+def lint(session: nox.Session) -> None:
+    """Ruff: style and common bugs."""
+    session.install("ruff")
+    session.run("ruff", "check", ".", *session.posargs)
+    session.run("ruff", "format", "--check", ".")
+
+
+@nox.session
+def typecheck(session: nox.Session) -> None:
+    """Mypy, strict, on the packages."""
+    session.install("-e", ".[test]", "mypy")
+    session.run("mypy", *PACKAGES, *session.posargs)
