@@ -16,8 +16,10 @@ from numpy.typing import NDArray
 Array = NDArray[np.float64]
 
 # Rows of probabilities must sum to 1 up to the rounding of a sum of K float64
-# terms; 1e-9 is far above that (K * 1.1e-16) and far below any real mistake.
-_ROW_SUM_TOLERANCE = 1e-9
+# terms (about K * 1.1e-16). No looser: the output delta P - T is the gradient
+# only when the row sums to exactly 1 (in general it is P * sum(T) - T), so a
+# slack of s would make the gradient wrong by up to s * P / N.
+_ROW_SUM_TOLERANCE = 1e-12
 
 
 def check_layer_sizes(layer_sizes: Any) -> tuple[int, ...]:
@@ -88,6 +90,8 @@ def _require_finite(array: Array, name: str) -> None:
 
 def check_weights(W: Any, n_params: int) -> Array:
     """Return the flat parameter vector ``W`` as float64, of length ``n_params``."""
+    if np.asarray(W).dtype == np.bool_:
+        raise TypeError("W: expected an array of real numbers, got dtype bool")
     weights = _as_float_array(W, "W")
     if weights.ndim != 1:
         raise ValueError(f"W: expected a flat 1-D vector, got an array of shape {weights.shape}")

@@ -147,6 +147,8 @@ def l2_penalty(weights: Sequence[Array], lam: float) -> float:
     -------
     float
     """
+    if lam == 0.0:  # exactly 0, even for weights whose squares overflow
+        return 0.0
     return lam * sum(float(np.vdot(W_l, W_l)) for W_l in weights)
 
 

@@ -242,9 +242,9 @@ def loss(
     --------
     jax_reference.loss
     """
+    lam = check_lam(lam)
     sizes, params, X, activation = _prepare(W, X, layer_sizes, activation)
     T = check_targets(T, X.shape[0], sizes[-1])
-    lam = check_lam(lam)
     with np.errstate(over="ignore", invalid="ignore"):  # overflow is refused just below
         A, _ = _forward(params, X, ACTIVATIONS[activation])
         J = _output_loss(A[-1], T) + l2_penalty([W_l for W_l, _ in params], lam)
@@ -290,9 +290,9 @@ def loss_and_grad(
     loss_and_grad_per_sample : the same numbers, one sample at a time.
     jax_reference.loss_and_grad : the same numbers from ``jax.value_and_grad``.
     """
+    lam = check_lam(lam)
     sizes, params, X, activation = _prepare(W, X, layer_sizes, activation)
     T = check_targets(T, X.shape[0], sizes[-1])
-    lam = check_lam(lam)
     h_prime = DERIVATIVES[activation]
     grad = np.empty(n_params(sizes))
     grads = _unpack(grad, sizes)  # views: filling them fills ``grad``
@@ -356,9 +356,9 @@ def loss_and_grad_per_sample(
     --------
     loss_and_grad : the same numbers, the whole batch at once.
     """
+    lam = check_lam(lam)
     sizes, params, X, activation = _prepare(W, X, layer_sizes, activation)
     T = check_targets(T, X.shape[0], sizes[-1])
-    lam = check_lam(lam)
     h, h_prime = ACTIVATIONS[activation], DERIVATIVES[activation]
     n_layers = len(params)
     grad = np.zeros(n_params(sizes))

@@ -45,7 +45,7 @@ BAD_INPUTS = [
     ("W-strings", (["a"] * 13, X_OK, T_OK, SIZES, 0.0, "sigmoid"), TypeError, r"^W: "),
     # X
     ("X-nan", (W_OK, nan_at(X_OK, (1, 0)), T_OK, SIZES, 0.0, "sigmoid"), ValueError, r"^X: .*NaN"),
-    ("X-inf", (W_OK, X_OK * np.inf, T_OK, SIZES, 0.0, "sigmoid"), ValueError, r"^X: "),
+    ("X-inf", (W_OK, np.full_like(X_OK, np.inf), T_OK, SIZES, 0.0, "sigmoid"), ValueError, r"^X: "),
     ("X-1d", (W_OK, X_OK[:, 0], T_OK, SIZES, 0.0, "sigmoid"), ValueError, r"^X: .*2-D"),
     ("X-width", (W_OK, np.ones((3, 3)), T_OK, SIZES, 0.0, "sigmoid"), ValueError, r"^X: .*2"),
     ("X-empty", (W_OK, np.zeros((0, 2)), np.zeros(0), SIZES, 0.0, "sigmoid"), ValueError, r"^X: "),
