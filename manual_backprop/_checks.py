@@ -37,8 +37,7 @@ def check_layer_sizes(layer_sizes: Any) -> tuple[int, ...]:
     for i, n in enumerate(sizes):
         if isinstance(n, bool | np.bool_) or not isinstance(n, Integral):
             raise TypeError(
-                f"layer_sizes: entry {i} must be a positive integer, got {n!r} "
-                f"({type(n).__name__})"
+                f"layer_sizes: entry {i} must be a positive integer, got {n!r} ({type(n).__name__})"
             )
         if n < 1:
             raise ValueError(f"layer_sizes: entry {i} must be a positive integer, got {n}")

@@ -15,6 +15,7 @@ jax_reference.layout : the same layout, written independently.
 """
 
 from collections.abc import Iterable, Sequence
+from itertools import pairwise
 
 import numpy as np
 from numpy.typing import NDArray
@@ -41,14 +42,14 @@ def n_params(layer_sizes: Sequence[int]) -> int:
     int
     """
     sizes = check_layer_sizes(layer_sizes)
-    return sum((n_in + 1) * n_out for n_in, n_out in zip(sizes[:-1], sizes[1:], strict=True))
+    return sum((n_in + 1) * n_out for n_in, n_out in pairwise(sizes))
 
 
 def _unpack(W: Array, layer_sizes: Sequence[int]) -> list[tuple[Array, Array]]:
     """Split an already validated flat vector into ``(W_l, b_l)`` views."""
     params = []
     start = 0
-    for n_in, n_out in zip(layer_sizes[:-1], layer_sizes[1:], strict=True):
+    for n_in, n_out in pairwise(layer_sizes):
         W_l = W[start : start + n_in * n_out].reshape(n_in, n_out)
         start += n_in * n_out
         b_l = W[start : start + n_out]
@@ -157,7 +158,7 @@ def init_weights(layer_sizes: Sequence[int], seed: int | np.random.Generator) ->
     sizes = check_layer_sizes(layer_sizes)
     rng = np.random.default_rng(seed)
     blocks = []
-    for n_in, n_out in zip(sizes[:-1], sizes[1:], strict=True):
+    for n_in, n_out in pairwise(sizes):
         eps = np.sqrt(2.0 / (n_in + n_out))
         blocks.append(rng.uniform(-eps, eps, size=(n_in + 1) * n_out))
     return np.concatenate(blocks)

@@ -63,10 +63,18 @@ def binary_cross_entropy(a: Array, t: Array) -> float:
 def binary_output_delta(a: Array, t: Array) -> Array:
     r"""Output delta of the binary cross-entropy: ``dJ/da`` for the data term.
 
-    .. math:: \delta_i = \frac{\sigma(a_i) - t_i}{N}
+    .. math::
+
+        \delta_i = \frac{\sigma(a_i) - t_i}{N}
+                 = \frac{(1 - t_i)\,\sigma(a_i) - t_i\,\sigma(-a_i)}{N}
 
     Valid only for a sigmoid output unit paired with the binary cross-entropy
     (the sigmoid's derivative cancels against the loss's ``1/(p(1-p))``).
+
+    The second form is the one computed: it is the same number, but where the
+    network is confidently right (``t = 1`` and ``sigma(a)`` rounds to 1)
+    ``sigma(a) - 1`` would keep no correct digit, while ``-sigma(-a)`` keeps
+    them all.
 
     Parameters
     ----------
@@ -79,7 +87,7 @@ def binary_output_delta(a: Array, t: Array) -> Array:
     -------
     ndarray, shape (N, 1)
     """
-    return (expit(a) - t) / a.shape[0]  # type: ignore[no-any-return]
+    return ((1.0 - t) * expit(a) - t * expit(-a)) / a.shape[0]  # type: ignore[no-any-return]
 
 
 def softmax_cross_entropy(A: Array, T: Array) -> float:

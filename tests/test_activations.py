@@ -9,8 +9,25 @@ from manual_backprop.activations import ACTIVATIONS, DERIVATIVES
 # Every float64 that can reach an activation, including the extremes; pytest
 # turns any numpy warning into a failure (pyproject.toml), so evaluating on
 # this grid also proves the functions are warning-free.
-EXTREMES = np.array([-np.inf, -1.7e308, -1e3, -745.0, -40.0, -1.0, -0.0, 0.0, 1e-300, 1.0,
-                     40.0, 745.0, 1e3, 1.7e308, np.inf])  # fmt: skip
+EXTREMES = np.array(
+    [
+        -np.inf,
+        -1.7e308,
+        -1e3,
+        -745.0,
+        -40.0,
+        -1.0,
+        -0.0,
+        0.0,
+        1e-300,
+        1.0,
+        40.0,
+        745.0,
+        1e3,
+        1.7e308,
+        np.inf,
+    ]
+)
 SMOOTH_GRID = np.linspace(-8.0, 8.0, 161)
 
 
@@ -27,8 +44,9 @@ def test_known_values():
     assert mb.tanh(np.array(0.0)) == 0.0
     np.testing.assert_array_equal(mb.relu(np.array([-2.0, 0.0, 3.5])), [0.0, 0.0, 3.5])
     # sigmoid values in (0, 1) are rounded once each: their sum is 1 to within 2 ulps.
-    np.testing.assert_allclose(mb.sigmoid(SMOOTH_GRID) + mb.sigmoid(-SMOOTH_GRID), 1.0, rtol=0,
-                               atol=2.3e-16)  # fmt: skip
+    np.testing.assert_allclose(
+        mb.sigmoid(SMOOTH_GRID) + mb.sigmoid(-SMOOTH_GRID), 1.0, rtol=0, atol=2.3e-16
+    )
 
 
 @pytest.mark.parametrize("name", ["sigmoid", "tanh"])
@@ -42,8 +60,13 @@ def test_smooth_derivative_matches_central_differences(name):
     h, h_prime = ACTIVATIONS[name], DERIVATIVES[name]
     step = 1e-5
     central = (h(SMOOTH_GRID + step) - h(SMOOTH_GRID - step)) / (2 * step)
-    np.testing.assert_allclose(h_prime(SMOOTH_GRID), central, rtol=0, atol=1e-10,
-                               err_msg=f"{name}_grad vs central differences")  # fmt: skip
+    np.testing.assert_allclose(
+        h_prime(SMOOTH_GRID),
+        central,
+        rtol=0,
+        atol=1e-10,
+        err_msg=f"{name}_grad vs central differences",
+    )
 
 
 def test_relu_derivative_is_a_step_with_zero_at_the_kink():

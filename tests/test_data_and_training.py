@@ -47,13 +47,17 @@ def test_mat_missing_key_names_file_and_key(tmp_path):
     """A missing variable is reported with the file, the key wanted and the keys found."""
     path = tmp_path / "pointsClass2Week6.mat"
     savemat(path, {"somethingElse": POINTS})
-    with pytest.raises(ValueError, match=r"pointsClass2Week6\.mat: no variable 'pointsClass2Week6'"
-                       r" \(found: somethingElse\)"):  # fmt: skip
+    with pytest.raises(
+        ValueError,
+        match=r"pointsClass2Week6\.mat: no variable 'pointsClass2Week6'"
+        r" \(found: somethingElse\)",
+    ):
         mb.load_mat(path)
 
 
 @pytest.mark.parametrize(
-    "bad", [np.zeros((3, 3)), np.zeros((4, 5)), np.zeros((0, 2)), np.array([[np.nan, 1.0]])],
+    "bad",
+    [np.zeros((3, 3)), np.zeros((4, 5)), np.zeros((0, 2)), np.array([[np.nan, 1.0]])],
     ids=["3-columns", "no-2-axis", "empty", "nan"],
 )
 def test_mat_with_a_wrong_array_names_file_and_key(tmp_path, bad):
@@ -114,7 +118,7 @@ def test_binary_data_needs_the_hidden_layer():
 
 @pytest.mark.parametrize("gradient", ["vectorized", "per-sample"])
 def test_train_lowers_the_loss_and_records_it_per_iteration(gradient):
-    """losses[0] is the loss at W0, one entry per iteration follows, and the last is the optimum's."""
+    """losses[0] is the loss at W0, then one per iteration; the last is the optimum's."""
     X, t = mb.load_binary_dataset()
     sizes = [2, 3, 1]
     result = mb.train(X, t, sizes, lam=1e-3, seed=1, gradient=gradient, options={"maxiter": 30})

@@ -104,7 +104,9 @@ def test_hand_worked_intermediate_values():
     np.testing.assert_allclose(
         mb.forward(W_FLAT, X, LAYER_SIZES)[:, 0], [-0.3808, -0.6413], atol=5e-5
     )  # 4 decimals quoted: half a unit in the last place
-    np.testing.assert_allclose(mb.predict_proba(W_FLAT, X, LAYER_SIZES), [0.4059, 0.3450], atol=5e-5)
+    np.testing.assert_allclose(
+        mb.predict_proba(W_FLAT, X, LAYER_SIZES), [0.4059, 0.3450], atol=5e-5
+    )
     assert mb.loss(W_FLAT, X, T, LAYER_SIZES, LAM) == pytest.approx(
         hand_worked()[0], rel=HAND_WORKED_RTOL
     )

@@ -40,8 +40,9 @@ def test_softmax_loss_survives_a_logit_spread_beyond_float64():
 def test_output_deltas_are_prediction_minus_target_over_n():
     """(sigma(a) - t) / N and (softmax(A) - T) / N, on numbers worked out exactly."""
     a = np.array([[0.0], [0.0]])  # sigma(0) = 1/2
-    np.testing.assert_array_equal(mb.binary_output_delta(a, np.array([[1.0], [0.0]])),
-                                  [[-0.25], [0.25]])  # fmt: skip
+    np.testing.assert_array_equal(
+        mb.binary_output_delta(a, np.array([[1.0], [0.0]])), [[-0.25], [0.25]]
+    )
     A = np.zeros((2, 4))  # softmax of equal logits is 1/4 each
     T = np.eye(4)[[0, 3]]
     np.testing.assert_array_equal(mb.softmax_output_delta(A, T), (0.25 - T) / 2)
@@ -58,7 +59,8 @@ def test_penalty_and_its_gradient_skip_nothing_but_biases():
 
 
 @pytest.mark.parametrize(
-    ("sizes", "count"), [([2, 1], 3), ([2, 4, 1], 17), ([2, 10, 10, 10, 10, 1], 371), ([2, 10, 3], 63)]
+    ("sizes", "count"),
+    [([2, 1], 3), ([2, 4, 1], 17), ([2, 10, 10, 10, 10, 1], 371), ([2, 10, 3], 63)],
 )
 def test_n_params(sizes, count):
     """sum over layers of (n_in + 1) * n_out."""

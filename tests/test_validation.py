@@ -34,6 +34,7 @@ def nan_at(array, index):
 
 
 # (id, arguments (W, X, T, layer_sizes, lam, activation), error type, regex the message must match)
+# fmt: off
 BAD_INPUTS = [
     # W
     ("W-too-short", (W_OK[:-1], X_OK, T_OK, SIZES, 0.0, "sigmoid"), ValueError, r"^W: .*13"),
@@ -88,6 +89,7 @@ BAD_INPUTS = [
     ("lam-inf", (W_OK, X_OK, T_OK, SIZES, float("inf"), "sigmoid"), ValueError, r"^lam: "),
     ("lam-string", (W_OK, X_OK, T_OK, SIZES, "0.1", "sigmoid"), TypeError, r"^lam: "),
 ]
+# fmt: on
 
 
 @pytest.mark.parametrize("function", LOSS_FUNCTIONS.values(), ids=LOSS_FUNCTIONS.keys())
