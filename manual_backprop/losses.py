@@ -45,9 +45,9 @@ def binary_cross_entropy(a: Array, t: Array) -> float:
 
     Parameters
     ----------
-    a : ndarray, shape (N, 1)
+    a : ndarray, shape (N, 1) or (N,)
         Logits of the output unit.
-    t : ndarray, shape (N, 1)
+    t : ndarray, same shape as ``a``
         Targets in [0, 1].
 
     Returns
@@ -78,14 +78,14 @@ def binary_output_delta(a: Array, t: Array) -> Array:
 
     Parameters
     ----------
-    a : ndarray, shape (N, 1)
+    a : ndarray, shape (N, 1) or (N,)
         Logits.
-    t : ndarray, shape (N, 1)
+    t : ndarray, same shape as ``a``
         Targets in [0, 1].
 
     Returns
     -------
-    ndarray, shape (N, 1)
+    ndarray, same shape as ``a``
     """
     return ((1.0 - t) * expit(a) - t * expit(-a)) / a.shape[0]  # type: ignore[no-any-return]
 
