@@ -5,7 +5,7 @@ returns the gradient together with the loss, so every call runs one forward
 and one backward pass.
 """
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -66,6 +66,7 @@ def train(
     method: str = "L-BFGS-B",
     gradient: Literal["vectorized", "per-sample"] = "vectorized",
     options: dict[str, Any] | None = None,
+    progress: Callable[[int, float], None] | None = None,
 ) -> TrainResult:
     """Minimise the regularised cross-entropy with ``scipy.optimize.minimize``.
 
@@ -92,6 +93,8 @@ def train(
         the exercise's per-sample algorithm, :func:`loss_and_grad_per_sample`.
     options : dict, optional
         Passed to ``minimize`` as ``options`` (e.g. ``{"maxiter": 500}``).
+    progress : callable, optional
+        Called as ``progress(iteration, loss)`` after every iteration.
 
     Returns
     -------
@@ -132,6 +135,8 @@ def train(
     def record(W: Array, *_: Any) -> None:
         seen = "W" in last and np.array_equal(last["W"], W)
         losses.append(last["J"] if seen else fun(W)[0])
+        if progress is not None:
+            progress(len(losses) - 1, losses[-1])
 
     options = dict(options or {})
     result = minimize(

@@ -1,0 +1,359 @@
+"""The main job: ``manual-backprop train`` works every exercise of the seed end to end.
+
+For each exercise: load its data, initialise by the exercise's rule, train with
+``scipy.optimize.minimize(jac=True)``, check the hand-written gradient at the
+initial and the final weights (against ``jax.grad`` of the independent twin,
+against finite differences, and per-sample against vectorised), then print a
+summary table and write ``summary.json`` and the figures.
+
+This module is the only one of the package that uses more than numpy and
+scipy: ``jax_reference`` for the gradient check and matplotlib for figures.
+"""
+
+import argparse
+import json
+import sys
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any, Literal, NoReturn
+
+import numpy as np
+from numpy.typing import NDArray
+
+from manual_backprop.activations import relu
+from manual_backprop.data import load_binary_dataset, load_multiclass_dataset
+from manual_backprop.gradcheck import finite_difference_grad, relative_error
+from manual_backprop.layout import _unpack, init_weights
+from manual_backprop.network import (
+    _forward,
+    loss,
+    loss_and_grad,
+    loss_and_grad_per_sample,
+    predict,
+    predict_proba,
+)
+from manual_backprop.training import GRADIENT_METHODS, train
+
+__all__ = ["EXERCISES", "Exercise", "main"]
+
+Array = NDArray[np.float64]
+
+
+@dataclass(frozen=True)
+class Exercise:
+    """One exercise of the seed: its data, network and training settings."""
+
+    name: str
+    title: str
+    dataset: Literal["binary", "multiclass"]
+    hidden: tuple[int, ...]
+    activation: str
+    lam: float
+    gradient: Literal["vectorized", "per-sample"] = "vectorized"
+    # Deep sigmoid stacks start with tiny gradients (each layer multiplies by
+    # sigma' <= 1/4; ex2's is ~5e-6 at the start): a gradient tolerance below
+    # that keeps minimize from stopping before it has begun.
+    gtol: float | None = None
+    classes: tuple[str, ...] = field(default=("class 1", "class 2"))
+
+    @property
+    def layer_sizes(self) -> list[int]:
+        return [2, *self.hidden, len(self.classes) if len(self.classes) > 2 else 1]
+
+
+EXERCISES = {
+    "ex1": Exercise(
+        "ex1", "Exercise 1: one hidden layer, sigmoid", "binary", (4,), "sigmoid", 1e-4
+    ),
+    "ex1-relu": Exercise(
+        "ex1-relu", "Bonus 1: one hidden layer, ReLU", "binary", (4,), "relu", 1e-4
+    ),
+    "ex2": Exercise(
+        "ex2",
+        "Exercise 2: four hidden layers of 10, per-sample backprop",
+        "binary",
+        (10, 10, 10, 10),
+        "sigmoid",
+        1e-6,
+        gradient="per-sample",
+        gtol=1e-6,
+    ),
+    "ex3": Exercise(
+        "ex3",
+        "Exercise 3: three classes, softmax",
+        "multiclass",
+        (10,),
+        "sigmoid",
+        1e-4,
+        classes=("class 1", "class 2", "class 3"),
+    ),
+}
+
+# minimize methods whose options include a gradient tolerance named gtol.
+_GTOL_METHODS = {"L-BFGS-B", "BFGS", "CG", "TNC", "trust-constr"}
+
+
+class _Parser(argparse.ArgumentParser):
+    """An argument parser whose errors are one line and exit status 2."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: error: {message}\n")
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {value}")
+    return value
+
+
+def _seed(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected an integer >= 0, got {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"expected an integer >= 0, got {value}")
+    return value
+
+
+def _lam(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number >= 0, got {text!r}") from None
+    if not np.isfinite(value) or value < 0.0:
+        raise argparse.ArgumentTypeError(f"expected a finite number >= 0, got {text}")
+    return value
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="manual-backprop", description=__doc__.splitlines()[0])
+    commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    run = commands.add_parser("train", help="train every exercise of the seed, check, plot")
+    run.add_argument(
+        "--exercise",
+        choices=[*EXERCISES, "all"],
+        default="all",
+        help="which exercise to run (default: all)",
+    )
+    run.add_argument(
+        "--out",
+        type=Path,
+        default=Path("out"),
+        help="folder for summary.json and the figures (default: out)",
+    )
+    run.add_argument("--seed", type=_seed, default=0, help="seed of the initialisation")
+    run.add_argument(
+        "--lam",
+        type=_lam,
+        default=None,
+        help="L2 penalty for every exercise run (default: each exercise's own)",
+    )
+    run.add_argument(
+        "--hidden",
+        type=_positive_int,
+        default=None,
+        help="hidden units of ex1 and ex1-relu (default: 4)",
+    )
+    run.add_argument(
+        "--method",
+        choices=GRADIENT_METHODS,
+        default="L-BFGS-B",
+        help="scipy.optimize.minimize method (default: L-BFGS-B)",
+    )
+    run.add_argument("--no-plots", action="store_true", help="write no figures")
+    run.add_argument("--quiet", action="store_true", help="print nothing but errors")
+    return parser
+
+
+def gradient_check(
+    W: Array, X: Array, T: Array, exercise: Exercise, lam: float
+) -> dict[str, float]:
+    """Largest relative errors of the hand-written gradient at ``W``.
+
+    Compares ``loss_and_grad`` with the JAX twin and with fourth-order finite
+    differences of ``loss``, and ``loss_and_grad_per_sample`` with
+    ``loss_and_grad``. Each error is ``max|difference|`` over the size of the
+    largest of the gradient, its data term and its penalty term: at a trained
+    point the two terms nearly cancel (that is what being at a minimum means),
+    so the gradient itself is a poor yardstick for rounding errors made while
+    computing terms a thousand times larger.
+    """
+    import jax_reference  # imported here: only the main job needs JAX
+
+    args = (X, T, exercise.layer_sizes, lam, exercise.activation)
+    _, grad = loss_and_grad(W, *args)
+    _, grad_jax = jax_reference.loss_and_grad(W, *args)
+    _, grad_per_sample = loss_and_grad_per_sample(W, *args)
+    piece = _relu_piece(X, exercise.layer_sizes) if exercise.activation == "relu" else None
+    grad_fd = finite_difference_grad(lambda w: loss(w, *args), W, piece)
+    _, grad_data = loss_and_grad(W, X, T, exercise.layer_sizes, 0.0, exercise.activation)
+    scale = float(max(np.max(np.abs(grad)), np.max(np.abs(grad_data)), 2 * lam * np.max(np.abs(W))))
+    return {
+        "vs_jax": relative_error(grad, grad_jax, scale),
+        "vs_finite_differences": relative_error(grad, grad_fd, scale),
+        "per_sample_vs_vectorized": relative_error(grad_per_sample, grad, scale),
+    }
+
+
+def _relu_piece(X: Array, layer_sizes: list[int]) -> Any:
+    """The smooth piece of a ReLU network's loss: which hidden units are active."""
+
+    def piece(W: Array) -> Array:
+        A, _ = _forward(_unpack(W, layer_sizes), X, relu)
+        return np.concatenate([(A_l > 0.0).ravel() for A_l in A[:-1]])
+
+    return piece
+
+
+class _Progress:
+    """Live ``iteration / loss`` display on standard error."""
+
+    def __init__(self, name: str, quiet: bool) -> None:
+        self.name, self.quiet = name, quiet
+        self.live = sys.stderr.isatty()
+
+    def __call__(self, iteration: int, J: float) -> None:
+        if self.quiet:
+            return
+        line = f"  {self.name:9s} iteration {iteration:5d}   loss {J:.6f}"
+        if self.live:
+            print(f"\r{line}", end="", file=sys.stderr, flush=True)
+        elif iteration % 50 == 0:
+            print(line, file=sys.stderr, flush=True)
+
+    def done(self, iterations: int, J: float, seconds: float) -> None:
+        if self.quiet:
+            return
+        line = f"  {self.name:9s} done: {iterations} iterations, loss {J:.6f}, {seconds:.1f} s"
+        print(f"\r{line:60s}" if self.live else line, file=sys.stderr, flush=True)
+
+
+def run_exercise(
+    exercise: Exercise, seed: int, method: str, out: Path, plots: bool, quiet: bool
+) -> dict[str, Any]:
+    """Train, check and plot one exercise; return its summary.json entry."""
+    if exercise.dataset == "binary":
+        X, T = load_binary_dataset()
+        labels = T.astype(np.intp)
+    else:
+        X, labels = load_multiclass_dataset()
+        T = labels.astype(np.float64)  # integer labels, as loss_and_grad accepts them
+    sizes, lam = exercise.layer_sizes, exercise.lam
+    options = {"gtol": exercise.gtol} if exercise.gtol and method in _GTOL_METHODS else {}
+    progress = _Progress(exercise.name, quiet)
+    start = time.perf_counter()
+    result = train(
+        X,
+        T,
+        sizes,
+        lam,
+        exercise.activation,
+        seed=seed,
+        method=method,
+        gradient=exercise.gradient,
+        options=options,
+        progress=progress,
+    )
+    seconds = time.perf_counter() - start
+    progress.done(len(result.losses) - 1, result.losses[-1], seconds)
+
+    checks = [gradient_check(W, X, T, exercise, lam) for W in (init_weights(sizes, seed), result.W)]
+    entry: dict[str, Any] = {
+        "name": exercise.name,
+        "layer_sizes": sizes,
+        "activation": exercise.activation,
+        "lam": lam,
+        "gradient": exercise.gradient,
+        "method": method,
+        "final_loss": result.losses[-1],
+        "train_accuracy": float(
+            np.mean(predict(result.W, X, sizes, exercise.activation) == labels)
+        ),
+        "iterations": len(result.losses) - 1,
+        "seconds": seconds,
+        "gradient_check": {key: max(c[key] for c in checks) for key in checks[0]},
+        "figures": [],
+    }
+    if plots:
+        from manual_backprop import figures  # imported here: --no-plots needs no matplotlib
+
+        title = f"{exercise.title}\n{sizes}, lam = {lam:g}"
+        entry["figures"] = [
+            str(
+                figures.plot_data(
+                    X, labels, exercise.classes, exercise.title, out / f"{exercise.name}_data.png"
+                )
+            ),
+            str(
+                figures.plot_decision_regions(
+                    X,
+                    labels,
+                    exercise.classes,
+                    lambda grid: predict_proba(result.W, grid, sizes, exercise.activation),
+                    title,
+                    out / f"{exercise.name}_decision_regions.png",
+                )
+            ),
+            str(figures.plot_loss(result.losses, title, out / f"{exercise.name}_loss.png")),
+        ]
+    return entry
+
+
+def format_table(entries: Sequence[dict[str, Any]]) -> str:
+    """The summary table printed at the end."""
+    header = (
+        f"{'exercise':9s} {'layer sizes':20s} {'activation':10s} {'lam':>7s} "
+        f"{'loss':>8s} {'accuracy':>8s} {'iters':>5s} {'time':>6s} "
+        f"{'vs jax':>8s} {'vs FD':>8s} {'per-sample':>10s}"
+    )
+    lines = [header, "-" * len(header)]
+    for e in entries:
+        check = e["gradient_check"]
+        sizes = "-".join(map(str, e["layer_sizes"]))
+        lines.append(
+            f"{e['name']:9s} {sizes:20s} {e['activation']:10s} {e['lam']:7.0e} "
+            f"{e['final_loss']:8.4f} {e['train_accuracy']:8.1%} {e['iterations']:5d} "
+            f"{e['seconds']:5.1f}s {check['vs_jax']:8.1e} {check['vs_finite_differences']:8.1e} "
+            f"{check['per_sample_vs_vectorized']:10.1e}"
+        )
+    lines.append(
+        "gradient check: largest error at the initial and the final weights, relative to the "
+        "larger of the gradient's data and penalty terms"
+    )
+    return "\n".join(lines)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; return the exit status."""
+    args = build_parser().parse_args(argv)
+    names = list(EXERCISES) if args.exercise == "all" else [args.exercise]
+    exercises = [EXERCISES[name] for name in names]
+    if args.lam is not None:
+        exercises = [replace(e, lam=args.lam) for e in exercises]
+    if args.hidden is not None:
+        exercises = [
+            replace(e, hidden=(args.hidden,)) if e.name in ("ex1", "ex1-relu") else e
+            for e in exercises
+        ]
+    try:
+        args.out.mkdir(parents=True, exist_ok=True)
+        entries = [
+            run_exercise(e, args.seed, args.method, args.out, not args.no_plots, args.quiet)
+            for e in exercises
+        ]
+        summary_path = args.out / "summary.json"
+        summary_path.write_text(json.dumps({"exercises": entries}, indent=2) + "\n")
+    except (OSError, ValueError) as error:
+        print(f"manual-backprop: error: {error}", file=sys.stderr)
+        return 1
+    if not args.quiet:
+        print(format_table(entries))
+        print(f"wrote {summary_path}" + ("" if args.no_plots else " and the figures beside it"))
+    return 0
