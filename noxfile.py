@@ -18,6 +18,13 @@ def tests(session: nox.Session) -> None:
 
 
 @nox.session
+def train(session: nox.Session) -> None:
+    """The main job: every exercise trained, checked and plotted (``-- --exercise ex1`` etc.)."""
+    session.install("-e", ".")
+    session.run("manual-backprop", "train", *session.posargs)
+
+
+@nox.session
 def lint(session: nox.Session) -> None:
     """Ruff: style and common bugs."""
     session.install("ruff")
