@@ -139,8 +139,10 @@ def test_method_option(tmp_path):
     ("option", "message"),
     [
         (["--lam", "-1"], "--lam: expected a finite number >= 0"),
-        (["--lam", "abc"], "--lam: expected a number >= 0"),
+        (["--lam", "abc"], "--lam: expected a finite number >= 0, got 'abc'"),
+        (["--lam", "nan"], "--lam: expected a finite number >= 0"),
         (["--hidden", "0"], "--hidden: expected a positive integer"),
+        (["--hidden", "2.5"], "--hidden: expected a positive integer"),
         (["--seed", "-2"], "--seed: expected an integer >= 0"),
         (["--exercise", "ex9"], "--exercise: invalid choice"),
         (["--method", "Nelder-Mead"], "--method: invalid choice"),
