@@ -56,7 +56,7 @@ class Exercise:
     # sigma' <= 1/4; ex2's is ~5e-6 at the start): a gradient tolerance below
     # that keeps minimize from stopping before it has begun.
     gtol: float | None = None
-    classes: tuple[str, ...] = field(default=("class 1", "class 2"))
+    classes: tuple[str, ...] = field(default=("class 1 (t = 0)", "class 2 (t = 1)"))
 
     @property
     def layer_sizes(self) -> list[int]:
@@ -72,7 +72,7 @@ EXERCISES = {
     ),
     "ex2": Exercise(
         "ex2",
-        "Exercise 2: four hidden layers of 10, per-sample backprop",
+        "Exercise 2: four hidden layers of 10 (per-sample backprop)",
         "binary",
         (10, 10, 10, 10),
         "sigmoid",

@@ -55,7 +55,7 @@ def plot_data(
     fig = Figure(figsize=(5.2, 4.8))
     ax = fig.subplots()
     _scatter_classes(ax, X, labels, names)
-    ax.set_title(title)
+    ax.set_title(title, fontsize=10)
     return _save(fig, path)
 
 
@@ -85,7 +85,7 @@ def plot_decision_regions(
             grid_1, grid_2, p, levels=np.linspace(0, 1, 11), cmap="cividis", alpha=0.75
         )
         ax.contour(grid_1, grid_2, p, levels=[0.5], colors="black", linewidths=1.5)
-        fig.colorbar(shading, ax=ax, label=f"p({names[1]})")
+        fig.colorbar(shading, ax=ax, label="p, the probability of t = 1")
     else:
         region = P.argmax(axis=1).reshape(grid_1.shape)
         cmap = colormaps["cividis"]
@@ -107,7 +107,7 @@ def plot_decision_regions(
             linewidths=1.2,
         )
     _scatter_classes(ax, X, labels, names)
-    ax.set_title(title)
+    ax.set_title(title, fontsize=10)
     return _save(fig, path)
 
 
@@ -118,6 +118,6 @@ def plot_loss(losses: Sequence[float], title: str, path: Path) -> Path:
     ax.semilogy(np.arange(len(losses)), losses, color="black", linewidth=1.5)
     ax.set_xlabel("iteration")
     ax.set_ylabel("regularised cross-entropy J(W)")
-    ax.set_title(title)
+    ax.set_title(title, fontsize=10)
     ax.grid(True, which="both", alpha=0.3)
     return _save(fig, path)
