@@ -13,7 +13,8 @@ reused.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from typing import Any
 
 import jax
 import jax.numpy as jnp
@@ -105,11 +106,42 @@ def _logits_of_flat(
     return _logits(unpack(W, layer_sizes), X, activation)
 
 
-# Compiled once per (layer_sizes, activation, input shapes), then reused: layer_sizes (a tuple)
-# and activation (a str) are static arguments, part of the compilation cache's key.
-_logits_jit = jax.jit(_logits_of_flat, static_argnums=(2, 3))
-_loss_jit = jax.jit(_objective, static_argnums=(3, 5))
-_loss_and_grad_jit = jax.jit(jax.value_and_grad(_objective), static_argnums=(3, 5))
+# Each compiled XLA program keeps memory mappings of its own; the kernel's default limit
+# (vm.max_map_count = 65530) ran out after about 1,400 distinct architectures in one
+# process ("LLVM compilation error: Cannot allocate memory"). A sweep over random
+# architectures would hit that, so at most this many programs are kept per function.
+_MAX_COMPILED = 128
+
+
+class _BoundedJit:
+    """``jax.jit`` whose cache of compiled programs is emptied when it grows too large.
+
+    Compiled once per (static arguments, input shapes), then reused; when a new
+    signature would make more than ``_MAX_COMPILED``, the cache starts over.
+    """
+
+    def __init__(self, function: Callable[..., Any], static_argnums: tuple[int, ...]) -> None:
+        self._jitted = jax.jit(function, static_argnums=static_argnums)
+        self._static = static_argnums
+        self._seen: set[tuple[object, ...]] = set()
+
+    def __call__(self, *args: Any) -> Any:
+        signature = tuple(
+            arg if i in self._static else (jnp.shape(arg), jnp.result_type(arg))
+            for i, arg in enumerate(args)
+        )
+        if signature not in self._seen:
+            if len(self._seen) >= _MAX_COMPILED:
+                self._jitted.clear_cache()  # type: ignore[attr-defined]  # not in the stub
+                self._seen.clear()
+            self._seen.add(signature)
+        return self._jitted(*args)
+
+
+# layer_sizes (a tuple) and activation (a str) are static arguments: part of the cache key.
+_logits_jit = _BoundedJit(_logits_of_flat, static_argnums=(2, 3))
+_loss_jit = _BoundedJit(_objective, static_argnums=(3, 5))
+_loss_and_grad_jit = _BoundedJit(jax.value_and_grad(_objective), static_argnums=(3, 5))
 
 
 def _validated_logits(W: object, X: object, layer_sizes: object, activation: object) -> jax.Array:

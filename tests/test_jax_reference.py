@@ -466,16 +466,29 @@ def test_results_are_float64_and_the_float32_default_is_restored() -> None:
 
 def test_one_compilation_per_architecture() -> None:
     compiled = network._loss_and_grad_jit
-    if not hasattr(compiled, "_cache_size"):
-        pytest.skip("this jax version does not expose the jit cache size")
     layer_sizes = [2, 4, 1]
     W, X, t = random_case(layer_sizes, 5, seed=0)
     jr.loss_and_grad(W, X, t, layer_sizes, 0.1)
-    size = compiled._cache_size()
+    size = compiled._jitted._cache_size()
     jr.loss_and_grad(W + 1.0, X, t, tuple(layer_sizes), 0.5)  # new values, same architecture
-    assert compiled._cache_size() == size
+    assert compiled._jitted._cache_size() == size
     jr.loss_and_grad(W, X, t, layer_sizes, 0.1, "tanh")  # a new architecture compiles once
-    assert compiled._cache_size() == size + 1
+    assert compiled._jitted._cache_size() == size + 1
+
+
+def test_compiled_programs_are_bounded(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Past _MAX_COMPILED signatures the cache starts over, so a sweep over thousands of
+    # architectures cannot exhaust the process's memory mappings.
+    monkeypatch.setattr(network, "_MAX_COMPILED", 2)
+    compiled = network._loss_and_grad_jit
+    compiled._jitted.clear_cache()
+    compiled._seen.clear()
+    for width in (1, 2, 3):
+        layer_sizes = [2, width, 1]
+        W, X, t = random_case(layer_sizes, 4, seed=width)
+        jr.loss_and_grad(W, X, t, layer_sizes, 0.1)
+    assert compiled._jitted._cache_size() == 1  # the third signature started a fresh cache
+    assert len(compiled._seen) == 1
 
 
 def test_the_package_contains_no_derivative_code() -> None:
