@@ -1,0 +1,86 @@
+"""Comparing gradients: the yardstick, and failure messages that say where.
+
+Every failure names the property, the worst parameter block (``W2``, ``b1``,
+...), the worst entry in it, both values with their labels, and the
+tolerance.
+"""
+
+from collections.abc import Sequence
+
+import numpy as np
+from numpy.typing import NDArray
+
+import manual_backprop as mb
+from manual_backprop.gradcheck import relative_error
+
+__all__ = ["assert_gradients_close", "gradient_scale", "mismatch_report", "relative_error"]
+
+Array = NDArray[np.float64]
+
+
+def gradient_scale(
+    W: Array, X: Array, T: Array, layer_sizes: Sequence[int], lam: float, activation: str
+) -> float:
+    r"""The size of the terms summed into the gradient: the yardstick of its rounding.
+
+    .. math:: \max_j \Bigl( \frac{1}{N}\sum_i |g^{(i)}_j| + 2\lambda |W_j| \Bigr)
+
+    with :math:`g^{(i)}` the data term's gradient on sample ``i`` alone. Where
+    those terms cancel, the gradient is much smaller than this, but its
+    rounding error is not.
+    """
+    T = np.asarray(T)
+    per_sample = [
+        mb.loss_and_grad(W, X[i : i + 1], T[i : i + 1], layer_sizes, 0.0, activation)[1]
+        for i in range(X.shape[0])
+    ]
+    penalty = np.zeros_like(W)
+    for (W_l, _), (dW_l, _) in zip(
+        mb.unpack(W, layer_sizes), mb.unpack(penalty, layer_sizes), strict=True
+    ):
+        dW_l[:] = 2.0 * lam * np.abs(W_l)
+    terms = np.mean(np.abs(per_sample), axis=0) + penalty
+    return float(np.max(terms))
+
+
+def mismatch_report(
+    actual: Array,
+    expected: Array,
+    layer_sizes: Sequence[int],
+    labels: tuple[str, str] = ("manual", "jax"),
+) -> str:
+    """Name the block and the entry where ``actual`` and ``expected`` differ most."""
+    actual, expected = np.asarray(actual, float), np.asarray(expected, float)
+    worst: tuple[float, str, tuple[int, ...], float, float] | None = None
+    pairs = zip(mb.unpack(actual, layer_sizes), mb.unpack(expected, layer_sizes), strict=True)
+    for l, ((dW_a, db_a), (dW_e, db_e)) in enumerate(pairs, start=1):
+        for name, a, e in ((f"W{l}", dW_a, dW_e), (f"b{l}", db_a, db_e)):
+            gap = np.abs(a - e)
+            index = tuple(int(i) for i in np.unravel_index(np.argmax(gap), gap.shape))
+            if worst is None or gap[index] > worst[0]:
+                worst = (float(gap[index]), name, index, float(a[index]), float(e[index]))
+    assert worst is not None
+    gap, name, index, a, e = worst
+    where = ", ".join(map(str, index))
+    return (
+        f"worst entry {name}[{where}]: {labels[0]} = {a!r}, {labels[1]} = {e!r}, "
+        f"|difference| = {gap:.3g}; layer_sizes {list(layer_sizes)}"
+    )
+
+
+def assert_gradients_close(
+    prop: str,
+    actual: Array,
+    expected: Array,
+    layer_sizes: Sequence[int],
+    rtol: float,
+    scale: float,
+    labels: tuple[str, str] = ("manual", "jax"),
+) -> None:
+    """Assert ``max|actual - expected| <= rtol * scale``, or say where it is not."""
+    error = relative_error(actual, expected, scale)
+    assert error <= rtol, (
+        f"{prop}: gradient, {labels[0]} vs {labels[1]}, error {error:.3g} of the scale "
+        f"{scale:.3g} exceeds the tolerance {rtol:g}; "
+        + mismatch_report(actual, expected, layer_sizes, labels)
+    )
