@@ -22,12 +22,15 @@ from typing import Any, Literal, NoReturn
 import numpy as np
 from numpy.typing import NDArray
 
-from manual_backprop.activations import relu
 from manual_backprop.data import load_binary_dataset, load_multiclass_dataset
-from manual_backprop.gradcheck import finite_difference_grad, relative_error
-from manual_backprop.layout import _unpack, init_weights
+from manual_backprop.gradcheck import (
+    finite_difference_grad,
+    gradient_scale,
+    relative_error,
+    relu_piece,
+)
+from manual_backprop.layout import init_weights
 from manual_backprop.network import (
-    _forward,
     loss,
     loss_and_grad,
     loss_and_grad_per_sample,
@@ -171,11 +174,12 @@ def gradient_check(
 
     Compares ``loss_and_grad`` with the JAX twin and with fourth-order finite
     differences of ``loss``, and ``loss_and_grad_per_sample`` with
-    ``loss_and_grad``. Each error is ``max|difference|`` over the size of the
-    largest of the gradient, its data term and its penalty term: at a trained
-    point the two terms nearly cancel (that is what being at a minimum means),
-    so the gradient itself is a poor yardstick for rounding errors made while
-    computing terms a thousand times larger.
+    ``loss_and_grad``. Each error is ``max|difference|`` over
+    :func:`manual_backprop.gradcheck.gradient_scale`, the size of the numbers
+    added up into the gradient: at a trained point the data and penalty terms
+    nearly cancel (that is what being at a minimum means), so the gradient
+    itself is a poor yardstick for rounding errors made while computing terms a
+    thousand times larger.
     """
     import jax_reference  # imported here: only the main job needs JAX
 
@@ -183,25 +187,14 @@ def gradient_check(
     _, grad = loss_and_grad(W, *args)
     _, grad_jax = jax_reference.loss_and_grad(W, *args)
     _, grad_per_sample = loss_and_grad_per_sample(W, *args)
-    piece = _relu_piece(X, exercise.layer_sizes) if exercise.activation == "relu" else None
+    piece = relu_piece(X, exercise.layer_sizes) if exercise.activation == "relu" else None
     grad_fd = finite_difference_grad(lambda w: loss(w, *args), W, piece)
-    _, grad_data = loss_and_grad(W, X, T, exercise.layer_sizes, 0.0, exercise.activation)
-    scale = float(max(np.max(np.abs(grad)), np.max(np.abs(grad_data)), 2 * lam * np.max(np.abs(W))))
+    scale = gradient_scale(W, *args)
     return {
         "vs_jax": relative_error(grad, grad_jax, scale),
         "vs_finite_differences": relative_error(grad, grad_fd, scale),
         "per_sample_vs_vectorized": relative_error(grad_per_sample, grad, scale),
     }
-
-
-def _relu_piece(X: Array, layer_sizes: list[int]) -> Any:
-    """The smooth piece of a ReLU network's loss: which hidden units are active."""
-
-    def piece(W: Array) -> Array:
-        A, _ = _forward(_unpack(W, layer_sizes), X, relu)
-        return np.concatenate([(A_l > 0.0).ravel() for A_l in A[:-1]])
-
-    return piece
 
 
 class _Progress:
@@ -317,7 +310,7 @@ def format_table(entries: Sequence[dict[str, Any]]) -> str:
         )
     lines.append(
         "gradient check: largest error at the initial and the final weights, relative to the "
-        "larger of the gradient's data and penalty terms"
+        "size of the terms summed into the gradient"
     )
     return "\n".join(lines)
 

@@ -4,13 +4,26 @@ The check every student should run (Exercise 1.b: "check your derivative"):
 differentiate the loss numerically, coordinate by coordinate, and compare.
 """
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import NamedTuple
 
 import numpy as np
 from numpy.typing import NDArray
+from scipy.special import expit, softmax
 
-__all__ = ["Derivative", "directional_derivative", "finite_difference_grad", "relative_error"]
+from manual_backprop._checks import check_targets
+from manual_backprop.activations import ACTIVATIONS, DERIVATIVES, relu
+from manual_backprop.layout import _unpack
+from manual_backprop.network import _forward
+
+__all__ = [
+    "Derivative",
+    "directional_derivative",
+    "finite_difference_grad",
+    "gradient_scale",
+    "relative_error",
+    "relu_piece",
+]
 
 Array = NDArray[np.float64]
 
@@ -124,6 +137,58 @@ def finite_difference_grad(
         grad[i] = directional_derivative(loss, W, unit, piece).value
         unit[i] = 0.0
     return grad
+
+
+def relu_piece(X: Array, layer_sizes: Sequence[int]) -> Callable[[Array], Array]:
+    """The smooth pieces of a ReLU network's loss on inputs ``X``, for ``piece=``.
+
+    Returns ``piece(W)``: which hidden units are active on which sample. Within
+    one such pattern the network is an affine map of its inputs and the loss is
+    smooth in ``W``.
+    """
+
+    def piece(W: Array) -> Array:
+        A, _ = _forward(_unpack(W, layer_sizes), X, relu)
+        return np.concatenate([np.zeros(0, dtype=bool)] + [(A_l > 0.0).ravel() for A_l in A[:-1]])
+
+    return piece
+
+
+def gradient_scale(
+    W: Array, X: Array, T: Array, layer_sizes: Sequence[int], lam: float, activation: str
+) -> float:
+    r"""The size of the numbers added up into the gradient: the yardstick of its rounding.
+
+    Backpropagation run on magnitudes: the output delta ``(P - T) / N`` becomes
+    ``(P + |T|) / N`` (the two numbers subtracted), every product and sum is
+    taken on absolute values, and the penalty adds ``2 lam |W|``:
+
+    .. math::
+
+        \bar\delta_L = (P + |T|) / N, \qquad
+        \bar\delta_{l-1} = |h'(A_{l-1})| \odot (\bar\delta_l |W_l|^\top), \qquad
+        \bar G_l = |Z_{l-1}|^\top \bar\delta_l + 2\lambda |W_l|
+
+    and the scale is the largest entry of :math:`\bar G`. A computation's
+    rounding error is a few eps times this, however much the terms cancel:
+    where the network is confidently right, where the data and penalty terms
+    balance at a minimum, or where ``P - T`` is computed naively (correct
+    float64 code, such as ``jax.grad``'s, may round ``P_ic - 1`` to 0).
+    """
+    sizes = list(layer_sizes)
+    T_matrix = check_targets(T, X.shape[0], sizes[-1])
+    params = _unpack(np.asarray(W, dtype=np.float64), sizes)
+    A, Z = _forward(params, X, ACTIVATIONS[activation])
+    P = expit(A[-1]) if sizes[-1] == 1 else softmax(A[-1], axis=1)
+    delta = (P + np.abs(T_matrix)) / X.shape[0]
+    scale = 0.0
+    for l in range(len(params), 0, -1):
+        W_l = params[l - 1][0]
+        G_W = np.abs(Z[l - 1]).T @ delta + 2.0 * lam * np.abs(W_l)
+        scale = max(scale, float(np.max(G_W)), float(np.max(np.sum(delta, axis=0))))
+        if l > 1:
+            delta = np.abs(DERIVATIVES[activation](A[l - 2])) * (delta @ np.abs(W_l).T)
+    return scale
 
 
 def relative_error(actual: Array, expected: Array, scale: float | None = None) -> float:

@@ -120,10 +120,20 @@ def softmax_cross_entropy(A: Array, T: Array) -> float:
 def softmax_output_delta(A: Array, T: Array) -> Array:
     r"""Output delta of the softmax cross-entropy: ``dJ/dA`` for the data term.
 
-    .. math:: \delta_{ik} = \frac{P_{ik} - T_{ik}}{N}
+    .. math::
+
+        \delta_{ik} = \frac{P_{ik} - T_{ik}}{N}
+                    = \frac{P_{ik}\,(1 - T_{ik}) - T_{ik}\,(1 - P_{ik})}{N}
 
     Valid only for a softmax output paired with the categorical cross-entropy,
     and only when every row of ``T`` sums to 1 (one-hot rows do).
+
+    The second form is the one computed, with :math:`1 - P_{ik}` summed from
+    the other classes' probabilities, :math:`\sum_{m \ne k} P_{im}`. It is the
+    same number, but where the network is confidently right (``P_ic`` rounds
+    to 1 for the target class ``c``) ``P_ic - 1`` would keep no correct digit,
+    while the sum of the small probabilities keeps them all. This is the
+    multiclass version of :func:`binary_output_delta`'s ``sigma(-a)``.
 
     Parameters
     ----------
@@ -136,7 +146,15 @@ def softmax_output_delta(A: Array, T: Array) -> Array:
     -------
     ndarray, shape (N, K)
     """
-    return (softmax(A, axis=1) - T) / A.shape[0]  # type: ignore[no-any-return]
+    P = softmax(A, axis=1)
+    # 1 - P_ik as the sum of the other entries of row i: those before k plus
+    # those after k, each a running sum of non-negative numbers (no cancellation).
+    before = np.zeros_like(P)
+    before[:, 1:] = np.cumsum(P[:, :-1], axis=1)
+    after = np.zeros_like(P)
+    after[:, :-1] = np.cumsum(P[:, :0:-1], axis=1)[:, ::-1]
+    one_minus_P = before + after
+    return (P * (1.0 - T) - T * one_minus_P) / A.shape[0]  # type: ignore[no-any-return]
 
 
 def l2_penalty(weights: Sequence[Array], lam: float) -> float:

@@ -32,12 +32,21 @@ def _sigmoid(z: Complex) -> Complex:
     return out
 
 
+def _log1p(w: Complex) -> Complex:
+    """log(1 + w), accurate for small ``w`` (numpy's complex log1p is not).
+
+    Real part: log|1 + w| = log1p(2 Re w + |w|^2) / 2; imaginary part: arg(1 + w).
+    """
+    real = 0.5 * np.log1p(2.0 * w.real + (w.real**2 + w.imag**2))
+    return real + 1j * np.arctan2(w.imag, 1.0 + w.real)
+
+
 def _log_sigmoid(z: Complex) -> Complex:
     """log(1 / (1 + e^-z)), evaluated where ``exp`` cannot overflow."""
     out = np.empty_like(z)
     right = z.real >= 0
-    out[right] = -np.log1p(np.exp(-z[right]))
-    out[~right] = z[~right] - np.log1p(np.exp(z[~right]))
+    out[right] = -_log1p(np.exp(-z[right]))
+    out[~right] = z[~right] - _log1p(np.exp(z[~right]))
     return out
 
 

@@ -6,41 +6,23 @@ tolerance.
 """
 
 from collections.abc import Sequence
+from itertools import pairwise
 
 import numpy as np
 from numpy.typing import NDArray
 
 import manual_backprop as mb
-from manual_backprop.gradcheck import relative_error
+from manual_backprop.gradcheck import gradient_scale, relative_error
 
-__all__ = ["assert_gradients_close", "gradient_scale", "mismatch_report", "relative_error"]
+__all__ = [
+    "assert_gradients_close",
+    "block_of",
+    "gradient_scale",
+    "mismatch_report",
+    "relative_error",
+]
 
 Array = NDArray[np.float64]
-
-
-def gradient_scale(
-    W: Array, X: Array, T: Array, layer_sizes: Sequence[int], lam: float, activation: str
-) -> float:
-    r"""The size of the terms summed into the gradient: the yardstick of its rounding.
-
-    .. math:: \max_j \Bigl( \frac{1}{N}\sum_i |g^{(i)}_j| + 2\lambda |W_j| \Bigr)
-
-    with :math:`g^{(i)}` the data term's gradient on sample ``i`` alone. Where
-    those terms cancel, the gradient is much smaller than this, but its
-    rounding error is not.
-    """
-    T = np.asarray(T)
-    per_sample = [
-        mb.loss_and_grad(W, X[i : i + 1], T[i : i + 1], layer_sizes, 0.0, activation)[1]
-        for i in range(X.shape[0])
-    ]
-    penalty = np.zeros_like(W)
-    for (W_l, _), (dW_l, _) in zip(
-        mb.unpack(W, layer_sizes), mb.unpack(penalty, layer_sizes), strict=True
-    ):
-        dW_l[:] = 2.0 * lam * np.abs(W_l)
-    terms = np.mean(np.abs(per_sample), axis=0) + penalty
-    return float(np.max(terms))
 
 
 def mismatch_report(
@@ -84,3 +66,17 @@ def assert_gradients_close(
         f"{scale:.3g} exceeds the tolerance {rtol:g}; "
         + mismatch_report(actual, expected, layer_sizes, labels)
     )
+
+
+def block_of(index: int, layer_sizes: Sequence[int]) -> str:
+    """The name of the parameter at flat ``index``, such as ``W2[3, 0]`` or ``b1[4]``."""
+    start = 0
+    for l, (n_in, n_out) in enumerate(pairwise(layer_sizes), start=1):
+        if index < start + n_in * n_out:
+            row, column = divmod(index - start, n_out)
+            return f"W{l}[{row}, {column}]"
+        start += n_in * n_out
+        if index < start + n_out:
+            return f"b{l}[{index - start}]"
+        start += n_out
+    raise IndexError(f"index {index} is beyond the {start} parameters of {list(layer_sizes)}")

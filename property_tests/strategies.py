@@ -37,6 +37,7 @@ __all__ = [
     "architectures",
     "lams",
     "problems",
+    "random_targets",
 ]
 
 Array = NDArray[np.float64]
@@ -108,7 +109,7 @@ def lams() -> st.SearchStrategy[float]:
     return st.sampled_from(LAMS)
 
 
-def _targets(rng: np.random.Generator, form: str, n_samples: int, n_outputs: int) -> Any:
+def random_targets(rng: np.random.Generator, form: str, n_samples: int, n_outputs: int) -> Any:
     """Targets for ``n_samples`` samples in one of the accepted forms."""
     n_classes = max(n_outputs, 2)
     labels = rng.integers(0, n_classes, size=n_samples)
@@ -159,5 +160,5 @@ def problems(
     W = rng.uniform(-1.0, 1.0, size=n_params) * scale
     W[rng.random(n_params) < zero_fraction] = 0.0
     X = rng.normal(size=(n_samples, layer_sizes[0])) * np.array(feature_scales)
-    T = _targets(rng, form, n_samples, layer_sizes[-1])
+    T = random_targets(rng, form, n_samples, layer_sizes[-1])
     return Problem(W, X, T, layer_sizes, penalty, hidden, form)

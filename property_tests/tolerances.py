@@ -5,7 +5,7 @@ Notation: ``eps = 2**-52`` (the spacing of float64 at 1; unit roundoff is
 
 All gradient comparisons are *normwise*: ``max|a - b| <= rtol * scale`` where
 ``scale`` is the size of the terms that were summed to make the gradient, not
-the size of their sum (see :func:`property_tests.reporting.gradient_scale`).
+the size of their sum (see :func:`manual_backprop.gradcheck.gradient_scale`).
 Measuring against the sum would make any comparison fail where the terms cancel
 (a trained point, a softmax that is confidently right), for reasons that have
 nothing to do with the derivative being right or wrong.
