@@ -80,7 +80,11 @@ class Problem:
 
 @st.composite
 def architectures(
-    draw: st.DrawFn, max_hidden: int = 5, max_width: int = 12, max_inputs: int = 5
+    draw: st.DrawFn,
+    max_hidden: int = 5,
+    max_width: int = 12,
+    max_inputs: int = 5,
+    min_hidden: int = 0,
 ) -> list[int]:
     """``[n_0, ..., n_L]``: 0 to ``max_hidden`` hidden layers, 1 output or 2 to 5 classes.
 
@@ -89,7 +93,7 @@ def architectures(
     some index mix-ups only on a square one.
     """
     sizes = [draw(st.integers(1, max_inputs))]
-    for _ in range(draw(st.integers(0, max_hidden))):
+    for _ in range(draw(st.integers(min_hidden, max_hidden))):
         if sizes[-1] <= max_width and draw(st.booleans()):
             sizes.append(sizes[-1])
         else:
