@@ -11,10 +11,18 @@ PACKAGES = ["manual_backprop", "jax_reference"]
 
 @nox.session
 def tests(session: nox.Session) -> None:
-    """Unit tests and the smoke properties (Hypothesis profile ``ci``)."""
+    """Unit tests and the property tests (Hypothesis profile ``ci``)."""
     session.install("-e", ".[test]")
     session.env.setdefault("HYPOTHESIS_PROFILE", "ci")
     session.run("pytest", *session.posargs)
+
+
+@nox.session(name="property")
+def property_tests(session: nox.Session) -> None:
+    """The property tests alone under the long ``thorough`` Hypothesis profile."""
+    session.install("-e", ".[test]")
+    session.env["HYPOTHESIS_PROFILE"] = "thorough"
+    session.run("pytest", "property_tests", "--hypothesis-show-statistics", *session.posargs)
 
 
 @nox.session
