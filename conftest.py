@@ -20,7 +20,7 @@ settings.register_profile(
 )
 settings.register_profile(
     "thorough",
-    max_examples=5000,
+    max_examples=3000,
     deadline=None,
     print_blob=True,
     suppress_health_check=[HealthCheck.too_slow],

@@ -15,12 +15,14 @@ from manual_backprop._checks import check_targets
 from manual_backprop.activations import ACTIVATIONS, DERIVATIVES, relu
 from manual_backprop.layout import _unpack
 from manual_backprop.network import _forward
+from manual_backprop.network import loss as loss_value
 
 __all__ = [
     "Derivative",
     "directional_derivative",
     "finite_difference_grad",
     "gradient_scale",
+    "loss_rounding",
     "relative_error",
     "relu_piece",
 ]
@@ -38,6 +40,14 @@ _STEP = float(np.finfo(np.float64).eps ** 0.2)
 # Shrinking the step by 8 up to 8 times (to ~4e-11) keeps the rounding error
 # eps |J| / h below ~1e-5 |J|; a point closer than that to a kink is left as is.
 _MAX_SHRINKS = 8
+# A truncation estimate below 1e-10 of the derivative needs no smaller step;
+# above it, steps down to h / 2^14 are tried and the one with the smallest
+# truncation estimate plus rounding error (eps |J| / h, times the loss's own
+# rounding of up to ~N + L ulps and the stencil's weight 1.5) is kept.
+_CONVERGED = 1e-10
+_MAX_HALVINGS = 14
+_ROUNDING = 64.0
+_EPS = float(np.finfo(np.float64).eps)
 
 
 class Derivative(NamedTuple):
@@ -63,6 +73,7 @@ def directional_derivative(
     W: Array,
     direction: Array,
     piece: Callable[[Array], Array] | None = None,
+    noise: float | None = None,
 ) -> Derivative:
     r"""Derivative of ``loss`` at ``W`` along ``direction``, by fourth-order central differences.
 
@@ -72,7 +83,9 @@ def directional_derivative(
         \frac{-J(W + 2hv) + 8 J(W + hv) - 8 J(W - hv) + J(W - 2hv)}{12 h}
 
     with ``h = eps^(1/5)`` (about 7e-4), evaluated at ``h`` and at ``2h`` so
-    that their difference bounds the truncation error.
+    that their difference bounds the truncation error. Where that bound is
+    large, smaller steps are tried and the one with the smallest estimated
+    error (truncation plus rounding) is kept.
 
     A piecewise-smooth loss (a ReLU network) has kinks where a hidden
     pre-activation changes sign; a stencil that straddles one measures a
@@ -92,11 +105,17 @@ def directional_derivative(
     piece : callable, optional
         ``piece(W) -> ndarray``; two points are in the same smooth piece of the
         loss when their arrays are equal.
+    noise : float, optional
+        Bound on the rounding error of one evaluation of ``loss`` near ``W``,
+        used to weigh truncation against rounding when choosing a step; by
+        default ``64 eps |loss(W)|``. Where the logits are large, their own
+        rounding makes the loss's error much larger than that (see
+        :func:`loss_rounding`).
 
     Returns
     -------
     Derivative
-        Eight loss evaluations (more where the step had to shrink).
+        Eight loss evaluations, or 65 where smaller steps had to be tried.
     """
     h = _STEP
     if piece is not None:
@@ -105,8 +124,29 @@ def directional_derivative(
             if all(np.array_equal(piece(W + k * h * direction), home) for k in (4, 2, -2, -4)):
                 break
             h /= 8.0
-    value = _stencil(loss, W, direction, h)
-    return Derivative(value, abs(_stencil(loss, W, direction, 2.0 * h) - value), h)
+    coarse, value = _stencil(loss, W, direction, 2.0 * h), _stencil(loss, W, direction, h)
+    truncation = abs(coarse - value)
+    # Where the loss curves on a scale shorter than h (huge weights, deep
+    # products) that estimate is large: try ever smaller steps, bound each
+    # one's truncation error by its distance to both neighbours in the sequence
+    # (one neighbour alone can be close by coincidence), and keep the step with
+    # the smallest bound plus rounding error.
+    if truncation > _CONVERGED * abs(value):
+        steps = [h / 2.0**k for k in range(-1, _MAX_HALVINGS + 1)]
+        values = [coarse, value] + [_stencil(loss, W, direction, h_k) for h_k in steps[2:]]
+        rounding = 1.5 * (_ROUNDING * _EPS * abs(loss(W)) if noise is None else noise)
+        candidates = [
+            (
+                max(abs(values[k - 1] - values[k]), abs(values[k] - values[k + 1]))
+                + rounding / steps[k],
+                k,
+            )
+            for k in range(1, len(steps) - 1)
+        ]
+        _, best = min(candidates)
+        h, value = steps[best], values[best]
+        truncation = max(abs(values[best - 1] - value), abs(value - values[best + 1]))
+    return Derivative(value, truncation, h)
 
 
 def finite_difference_grad(
@@ -189,6 +229,41 @@ def gradient_scale(
         if l > 1:
             delta = np.abs(DERIVATIVES[activation](A[l - 2])) * (delta @ np.abs(W_l).T)
     return scale
+
+
+def loss_rounding(
+    W: Array, X: Array, T: Array, layer_sizes: Sequence[int], lam: float, activation: str
+) -> float:
+    r"""A bound on the rounding error of one evaluation of :func:`manual_backprop.loss`.
+
+    Two sources: the loss's own arithmetic, a few ulps of each of its
+    non-negative terms, and the rounding of the logits, each carrying an
+    absolute error of a few ulps of :math:`M`, the size its forward pass would
+    reach on magnitudes (:math:`M_l = |Z_{l-1}| |W_l| + |b_l|`, with
+    :math:`|h(a)| \le |a|` for ReLU and :math:`\le 1` for sigmoid and tanh),
+    passed on to the loss through :math:`|\partial J / \partial a| = |p - t| / N`:
+
+    .. math::
+
+        \epsilon_J \approx c\,\varepsilon \Bigl(J + \sum_i \frac{|p_i - t_i|}{N} M_i\Bigr)
+
+    with :math:`c = 64` covering sums of up to ~60 terms. Near a saturated
+    output, the second term dominates by orders of magnitude: a loss of 1e-188
+    made of logits of size 400 is known to ~1e-12 of itself, not to 1e-14.
+    """
+    sizes = list(layer_sizes)
+    T_matrix = check_targets(T, X.shape[0], sizes[-1])
+    params = _unpack(np.asarray(W, dtype=np.float64), sizes)
+    A, _ = _forward(params, X, ACTIVATIONS[activation])
+    magnitude = np.abs(X)
+    for l, (W_l, b_l) in enumerate(params, start=1):
+        magnitude = magnitude @ np.abs(W_l) + np.abs(b_l)
+        if l < len(params) and activation != "relu":
+            magnitude = np.minimum(magnitude, 1.0)  # |sigmoid|, |tanh| <= 1
+    P = expit(A[-1]) if sizes[-1] == 1 else softmax(A[-1], axis=1)
+    sensitivity = np.abs(P - T_matrix) / X.shape[0]
+    J = loss_value(W, X, T_matrix, sizes, lam, activation)
+    return _ROUNDING * _EPS * (J + float(np.sum(sensitivity * magnitude)))
 
 
 def relative_error(actual: Array, expected: Array, scale: float | None = None) -> float:
