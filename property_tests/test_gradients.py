@@ -26,6 +26,7 @@ from property_tests.tolerances import (
     COMPLEX_STEP_RTOL,
     FD_ROUNDING_FACTOR,
     FD_TRUNCATION_FACTOR,
+    LOSS_ATOL_VS_JAX,
     LOSS_RTOL,
     MANUAL_VS_JAX_RTOL,
     REORDERED_SUM_RTOL,
