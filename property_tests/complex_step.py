@@ -51,9 +51,18 @@ def _log_sigmoid(z: Complex) -> Complex:
 
 
 def _log_softmax(Z: Complex) -> Complex:
-    """Z - log(sum(exp(Z))) row by row, shifted by the rows' (real) largest real part."""
-    shift = np.max(Z.real, axis=1, keepdims=True)  # a constant: not differentiated
-    return Z - shift - np.log(np.sum(np.exp(Z - shift), axis=1, keepdims=True))
+    """Z - log(sum(exp(Z))) row by row, as -log1p of the other classes' sum.
+
+    Each row is shifted by its own entry ``z_c`` of largest real part (complex,
+    so the expression stays analytic): log P = (Z - z_c) - log1p(sum over
+    m != c of e^(z_m - z_c)), accurate where that sum is tiny.
+    """
+    rows = np.arange(Z.shape[0])
+    largest = np.argmax(Z.real, axis=1)
+    shifted = Z - Z[rows, largest][:, np.newaxis]
+    others = np.exp(shifted)
+    others[rows, largest] = 0.0
+    return shifted - _log1p(np.sum(others, axis=1, keepdims=True))
 
 
 def _tanh(z: Complex) -> Complex:
