@@ -175,3 +175,25 @@ def test_metamorphic_helpers_catch_a_broken_relation() -> None:
     """The tolerance helpers fail on a real discrepancy (guards against checks that cannot fail)."""
     with pytest.raises(AssertionError, match="loss"):
         _close("check", 1.0, 1.0 + 1e-6, 1e-9)
+
+
+@given(problems())
+def test_predict_is_the_most_probable_class(problem: Problem) -> None:
+    """Property 5g: predict() names the class predict_proba() ranks first (ties aside),
+    and forward() gives logits that predict_proba() turns into probabilities."""
+    W, X, _, sizes, _, activation = problem.args
+    A = mb.forward(W, X, sizes, activation)
+    P = mb.predict_proba(W, X, sizes, activation)
+    labels = mb.predict(W, X, sizes, activation)
+    assert labels.shape == (X.shape[0],)
+    assert A.shape == (X.shape[0], sizes[-1])
+    if sizes[-1] == 1:
+        np.testing.assert_array_equal(P, mb.sigmoid(A[:, 0]))
+        decided = np.abs(A[:, 0]) > 0.0  # a logit of exactly 0 is a tie
+        np.testing.assert_array_equal(labels[decided], (A[decided, 0] > 0.0).astype(int))
+    else:
+        np.testing.assert_allclose(P.sum(axis=1), 1.0, rtol=0, atol=sizes[-1] * EPS)
+        top_two = np.sort(A, axis=1)[:, -2:]
+        decided = top_two[:, 1] > top_two[:, 0]
+        np.testing.assert_array_equal(labels[decided], np.argmax(P[decided], axis=1))
+        np.testing.assert_array_equal(labels, np.argmax(A, axis=1))

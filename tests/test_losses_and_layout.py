@@ -115,3 +115,16 @@ def test_init_weights_follows_the_uniform_rule_and_its_seed():
         # 20 to 100 draws from U[-eps, eps]: their largest |value| is above eps / 2 with
         # probability 1 - 2^-20 or more, so a rule with a smaller eps would show.
         assert np.max(np.abs(W_l)) > eps / 2
+
+
+def test_pack_refuses_malformed_layers_and_converts_to_float64():
+    """pack names the layer whose shapes are wrong, refuses an empty list, and returns float64."""
+    with pytest.raises(ValueError, match=r"^params: layer 1 needs W_1 of shape \(n_in, n_out\)"):
+        mb.pack([(np.zeros(4), np.zeros(4))])  # a 1-D weight "matrix"
+    with pytest.raises(ValueError, match=r"^params: layer 2 needs .* got \(3, 1\) and \(2,\)"):
+        mb.pack([(np.zeros((2, 3)), np.zeros(3)), (np.zeros((3, 1)), np.zeros(2))])
+    with pytest.raises(ValueError, match=r"^params: expected at least one \(W, b\) pair"):
+        mb.pack([])
+    packed = mb.pack([(np.array([[1, 2], [3, 4]]), np.array([5, 6]))])
+    assert packed.dtype == np.float64
+    np.testing.assert_array_equal(packed, [1.0, 2.0, 3.0, 4.0, 5.0, 6.0])
