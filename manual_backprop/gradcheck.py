@@ -194,6 +194,17 @@ def relu_piece(X: Array, layer_sizes: Sequence[int]) -> Callable[[Array], Array]
     return piece
 
 
+def _forward_to_probabilities(
+    W: Array, X: Array, T: Array, layer_sizes: Sequence[int], activation: str
+) -> tuple[list[tuple[Array, Array]], list[Array], list[Array], Array, Array]:
+    """The layers, the forward pass's A and Z, the output probabilities, T as a matrix."""
+    T_matrix = check_targets(T, X.shape[0], layer_sizes[-1])
+    params = _unpack(np.asarray(W, dtype=np.float64), layer_sizes)
+    A, Z = _forward(params, X, ACTIVATIONS[activation])
+    P = expit(A[-1]) if layer_sizes[-1] == 1 else softmax(A[-1], axis=1)
+    return params, A, Z, P, T_matrix
+
+
 def gradient_scale(
     W: Array, X: Array, T: Array, layer_sizes: Sequence[int], lam: float, activation: str
 ) -> float:
@@ -215,11 +226,7 @@ def gradient_scale(
     balance at a minimum, or where ``P - T`` is computed naively (correct
     float64 code, such as ``jax.grad``'s, may round ``P_ic - 1`` to 0).
     """
-    sizes = list(layer_sizes)
-    T_matrix = check_targets(T, X.shape[0], sizes[-1])
-    params = _unpack(np.asarray(W, dtype=np.float64), sizes)
-    A, Z = _forward(params, X, ACTIVATIONS[activation])
-    P = expit(A[-1]) if sizes[-1] == 1 else softmax(A[-1], axis=1)
+    params, A, Z, P, T_matrix = _forward_to_probabilities(W, X, T, layer_sizes, activation)
     delta = (P + np.abs(T_matrix)) / X.shape[0]
     scale = 0.0
     for l in range(len(params), 0, -1):
@@ -251,18 +258,14 @@ def loss_rounding(
     output, the second term dominates by orders of magnitude: a loss of 1e-188
     made of logits of size 400 is known to ~1e-12 of itself, not to 1e-14.
     """
-    sizes = list(layer_sizes)
-    T_matrix = check_targets(T, X.shape[0], sizes[-1])
-    params = _unpack(np.asarray(W, dtype=np.float64), sizes)
-    A, _ = _forward(params, X, ACTIVATIONS[activation])
+    params, _, _, P, T_matrix = _forward_to_probabilities(W, X, T, layer_sizes, activation)
     magnitude = np.abs(X)
     for l, (W_l, b_l) in enumerate(params, start=1):
         magnitude = magnitude @ np.abs(W_l) + np.abs(b_l)
         if l < len(params) and activation != "relu":
             magnitude = np.minimum(magnitude, 1.0)  # |sigmoid|, |tanh| <= 1
-    P = expit(A[-1]) if sizes[-1] == 1 else softmax(A[-1], axis=1)
     sensitivity = np.abs(P - T_matrix) / X.shape[0]
-    J = loss_value(W, X, T_matrix, sizes, lam, activation)
+    J = loss_value(W, X, T_matrix, layer_sizes, lam, activation)
     return _ROUNDING * _EPS * (J + float(np.sum(sensitivity * magnitude)))
 
 

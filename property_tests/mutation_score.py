@@ -8,7 +8,8 @@ Reads the results through mutmut's own command (``mutmut results --all true``, o
 
 Run from the project root, after ``mutmut run``::
 
-    python property_tests/mutation_score.py [--equivalent FILE] [--mutmut PATH] [--fail-under PERCENT]
+    python property_tests/mutation_score.py [--equivalent FILE] [--mutmut PATH]
+        [--fail-under PERCENT]
 """
 
 import argparse
