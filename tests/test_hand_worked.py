@@ -110,3 +110,22 @@ def test_hand_worked_intermediate_values():
     assert mb.loss(W_FLAT, X, T, LAYER_SIZES, LAM) == pytest.approx(
         hand_worked()[0], rel=HAND_WORKED_RTOL
     )
+
+
+@pytest.mark.parametrize("backprop", [mb.loss_and_grad, mb.loss_and_grad_per_sample])
+def test_lam_defaults_to_zero(backprop):
+    """Leaving lam out is lam = 0: the same loss and gradient, bit for bit."""
+    assert mb.loss(W_FLAT, X, T, LAYER_SIZES) == mb.loss(W_FLAT, X, T, LAYER_SIZES, 0.0)
+    J_default, grad_default = backprop(W_FLAT, X, T, LAYER_SIZES)
+    J_zero, grad_zero = backprop(W_FLAT, X, T, LAYER_SIZES, 0.0)
+    assert J_default == J_zero
+    np.testing.assert_array_equal(grad_default, grad_zero)
+
+
+def test_predict_thresholds_the_logit_at_zero():
+    """Binary predict is 1 where a >= 0 (p >= 1/2, the tie included), as integers."""
+    X_1d = np.array([[0.0], [1.0], [-1.0]])
+    labels = mb.predict(np.array([0.0, 0.0]), X_1d, [1, 1])  # every logit exactly 0
+    assert np.issubdtype(labels.dtype, np.integer)
+    np.testing.assert_array_equal(labels, [1, 1, 1])
+    np.testing.assert_array_equal(mb.predict(np.array([0.5, 0.0]), X_1d, [1, 1]), [1, 1, 0])

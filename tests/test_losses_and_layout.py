@@ -128,3 +128,24 @@ def test_pack_refuses_malformed_layers_and_converts_to_float64():
     packed = mb.pack([(np.array([[1, 2], [3, 4]]), np.array([5, 6]))])
     assert packed.dtype == np.float64
     np.testing.assert_array_equal(packed, [1.0, 2.0, 3.0, 4.0, 5.0, 6.0])
+
+
+@pytest.mark.parametrize("dtype", [np.longdouble, np.float32, np.int64, np.bool_])
+def test_pack_returns_float64_whatever_the_blocks_dtype(dtype):
+    """Every block is converted to float64, not merely promoted with the others."""
+    for W_l, b_l in [
+        (np.ones((2, 3), dtype=dtype), np.zeros(3, dtype=dtype)),
+        (np.ones((2, 3)), np.zeros(3, dtype=dtype)),
+        (np.ones((2, 3), dtype=dtype), np.zeros(3)),
+    ]:
+        assert mb.pack([(W_l, b_l)]).dtype == np.float64
+
+
+def test_layout_messages_in_full():
+    """The refusals' whole messages, so their wording is pinned."""
+    with pytest.raises(
+        TypeError, match=r"^W: unpack returns views, so W must already be a float64 numpy array$"
+    ):
+        mb.unpack(list(range(17)), [2, 4, 1])
+    with pytest.raises(ValueError, match=r"^params: W_2 has 3 rows but layer 1 has 4 units$"):
+        mb.pack([(np.zeros((2, 4)), np.zeros(4)), (np.zeros((3, 1)), np.zeros(1))])

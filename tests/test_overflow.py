@@ -15,6 +15,13 @@ def overflowing_weights() -> np.ndarray:
     return np.full(mb.n_params(SIZES), 1e200)
 
 
+# The whole message, so that its wording is pinned too.
+OVERFLOW_MESSAGE = (
+    r"^W: the loss or its gradient overflowed float64 "
+    r"\(weights or inputs too large for this network\)$"
+)
+
+
 @pytest.mark.parametrize(
     "call",
     [
@@ -29,8 +36,29 @@ def overflowing_weights() -> np.ndarray:
 )
 def test_overflow_is_a_value_error_naming_w(call):
     """Every entry point refuses, with the message naming W and the overflow, no warning."""
-    with pytest.raises(ValueError, match=r"^W: the loss or its gradient overflowed float64"):
+    with pytest.raises(ValueError, match=OVERFLOW_MESSAGE):
         call(overflowing_weights())
+
+
+@pytest.mark.parametrize("function", [mb.loss, mb.loss_and_grad, mb.loss_and_grad_per_sample])
+def test_inf_minus_inf_inside_the_network_is_refused_without_a_warning(function):
+    """A ReLU unit overflows to +inf and the next layer computes inf - inf = NaN: refused."""
+    sizes = [1, 2, 1]
+    W = np.array([1e200, 1e200, 0.0, 0.0, 1.0, -1.0, 0.0])
+    X = np.array([[1e200]])
+    with pytest.raises(ValueError, match=OVERFLOW_MESSAGE):
+        function(W, X, np.array([0.0]), sizes, 0.0, "relu")
+    with pytest.raises(ValueError, match=OVERFLOW_MESSAGE):
+        mb.forward(W, X, sizes, "relu")
+
+
+@pytest.mark.parametrize("function", [mb.loss_and_grad, mb.loss_and_grad_per_sample])
+def test_a_finite_loss_with_an_overflowing_gradient_is_refused(function):
+    """lam W^2 = 1e308 is finite, its gradient 2 lam W = 2e308 is not: the gradient is checked."""
+    W, X, T = np.array([1.0, 0.0]), np.array([[0.0]]), np.array([0.0])
+    assert np.isfinite(mb.loss(W, X, T, [1, 1], 1e308))
+    with pytest.raises(ValueError, match=OVERFLOW_MESSAGE):
+        function(W, X, T, [1, 1], 1e308)
 
 
 def test_an_overflowing_penalty_is_refused_but_lam_zero_is_exactly_zero():
