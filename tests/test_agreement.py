@@ -29,8 +29,6 @@ from property_tests.strategies import (
 )
 from property_tests.tolerances import LOSS_ATOL_VS_JAX, LOSS_RTOL, MANUAL_VS_JAX_RTOL
 
-ACTIVATIONS = ACTIVATION_NAMES
-
 
 def random_case(seed: int) -> dict:
     """One random problem: architecture, activation, weights, data, targets, lam."""
@@ -48,7 +46,7 @@ def random_case(seed: int) -> dict:
     form = str(rng.choice(forms))
     T = random_targets(rng, form, N, n_out)
     lam = 0.0 if rng.random() < 0.3 else float(10 ** rng.uniform(-4, 1))
-    activation = str(rng.choice(ACTIVATIONS))
+    activation = str(rng.choice(ACTIVATION_NAMES))
     return {
         "W": W,
         "X": X,
@@ -65,7 +63,7 @@ def arguments(case: dict) -> tuple:
     return (case["W"], case["X"], case["T"], case["layer_sizes"], case["lam"], case["activation"])
 
 
-@pytest.mark.parametrize("activation", ACTIVATIONS)
+@pytest.mark.parametrize("activation", ACTIVATION_NAMES)
 @pytest.mark.parametrize("n_out", [1, 3])
 def test_twins_agree_with_weights_of_size_1e3(activation, n_out):
     """Saturated everywhere (weights ~1e3): finite, warning-free, and still the same numbers."""
