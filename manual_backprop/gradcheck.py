@@ -60,6 +60,10 @@ class Derivative(NamedTuple):
     truncation: float
     #: The step used (smaller than eps^(1/5) where a kink was near).
     step: float
+    #: False when ``piece`` was given and no step kept every stencil point in
+    #: the piece of ``W`` (a pre-activation on the kink itself): then ``value``
+    #: mixes two slopes and means nothing.
+    smooth: bool = True
 
 
 def _stencil(loss: Callable[[Array], float], W: Array, v: Array, h: float) -> float:
@@ -118,12 +122,16 @@ def directional_derivative(
         Eight loss evaluations, or 65 where smaller steps had to be tried.
     """
     h = _STEP
+    smooth = True
     if piece is not None:
+        # Every stencil below, at 2h and at any smaller step, stays within +-4h.
         home = piece(W)
         for _ in range(_MAX_SHRINKS):
             if all(np.array_equal(piece(W + k * h * direction), home) for k in (4, 2, -2, -4)):
                 break
             h /= 8.0
+        else:
+            smooth = False
     coarse, value = _stencil(loss, W, direction, 2.0 * h), _stencil(loss, W, direction, h)
     truncation = abs(coarse - value)
     # Where the loss curves on a scale shorter than h (huge weights, deep
@@ -146,7 +154,7 @@ def directional_derivative(
         _, best = min(candidates)
         h, value = steps[best], values[best]
         truncation = max(abs(values[best - 1] - value), abs(value - values[best + 1]))
-    return Derivative(value, truncation, h)
+    return Derivative(value, truncation, h, smooth)
 
 
 def finite_difference_grad(

@@ -85,9 +85,7 @@ def test_manual_gradient_equals_finite_differences(problem: Problem, seed: int) 
     noise = loss_rounding(*problem.args)
     for index, v in _directions(W.size, seed):
         estimate = directional_derivative(loss, W, v, piece, noise)
-        if piece is not None and not all(
-            np.array_equal(piece(W + k * estimate.step * v), piece(W)) for k in (4, -4)
-        ):
+        if not estimate.smooth:
             continue  # a pre-activation sits on the kink itself: no stencil avoids it
         exact = float(grad @ v)
         tolerance = (
