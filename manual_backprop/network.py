@@ -75,6 +75,15 @@ def _prepare(
     return sizes, _unpack(W, sizes), X, activation
 
 
+def _prepare_loss(
+    W: Any, X: Any, T: Any, layer_sizes: Any, lam: Any, activation: Any
+) -> tuple[tuple[int, ...], Params, Array, Array, float, str]:
+    """Validate the arguments of the loss functions; ``T`` comes back as an (N, n_L) matrix."""
+    lam = check_lam(lam)
+    sizes, params, X, activation = _prepare(W, X, layer_sizes, activation)
+    return sizes, params, X, check_targets(T, X.shape[0], sizes[-1]), lam, activation
+
+
 def _require_finite_result(loss: float, grad: Array | None = None) -> None:
     """Refuse a result that overflowed float64 rather than return inf or NaN."""
     if not np.isfinite(loss) or (grad is not None and not np.all(np.isfinite(grad))):
@@ -242,9 +251,7 @@ def loss(
     --------
     jax_reference.loss
     """
-    lam = check_lam(lam)
-    sizes, params, X, activation = _prepare(W, X, layer_sizes, activation)
-    T = check_targets(T, X.shape[0], sizes[-1])
+    _, params, X, T, lam, activation = _prepare_loss(W, X, T, layer_sizes, lam, activation)
     with np.errstate(over="ignore", invalid="ignore"):  # overflow is refused just below
         A, _ = _forward(params, X, ACTIVATIONS[activation])
         J = _output_loss(A[-1], T) + l2_penalty([W_l for W_l, _ in params], lam)
@@ -290,9 +297,7 @@ def loss_and_grad(
     loss_and_grad_per_sample : the same numbers, one sample at a time.
     jax_reference.loss_and_grad : the same numbers from ``jax.value_and_grad``.
     """
-    lam = check_lam(lam)
-    sizes, params, X, activation = _prepare(W, X, layer_sizes, activation)
-    T = check_targets(T, X.shape[0], sizes[-1])
+    sizes, params, X, T, lam, activation = _prepare_loss(W, X, T, layer_sizes, lam, activation)
     h_prime = DERIVATIVES[activation]
     grad = np.empty(n_params(sizes))
     grads = _unpack(grad, sizes)  # views: filling them fills ``grad``
@@ -356,9 +361,7 @@ def loss_and_grad_per_sample(
     --------
     loss_and_grad : the same numbers, the whole batch at once.
     """
-    lam = check_lam(lam)
-    sizes, params, X, activation = _prepare(W, X, layer_sizes, activation)
-    T = check_targets(T, X.shape[0], sizes[-1])
+    sizes, params, X, T, lam, activation = _prepare_loss(W, X, T, layer_sizes, lam, activation)
     h, h_prime = ACTIVATIONS[activation], DERIVATIVES[activation]
     n_layers = len(params)
     grad = np.zeros(n_params(sizes))
