@@ -14,14 +14,15 @@ import argparse
 import json
 import sys
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any, Literal, NoReturn
+from typing import Any, Literal
 
 import numpy as np
 from numpy.typing import NDArray
 
+from manual_backprop._arguments import Parser, number
 from manual_backprop.data import load_binary_dataset, load_multiclass_dataset
 from manual_backprop.gradcheck import (
     finite_difference_grad,
@@ -98,38 +99,14 @@ EXERCISES = {
 _GTOL_METHODS = {"L-BFGS-B", "BFGS", "CG", "TNC", "trust-constr"}
 
 
-class _Parser(argparse.ArgumentParser):
-    """An argument parser whose errors are one line and exit status 2."""
-
-    def error(self, message: str) -> NoReturn:
-        self.exit(2, f"{self.prog}: error: {message}\n")
-
-
-def _number(
-    convert: Callable[[str], float], accept: Callable[[float], bool], expected: str
-) -> Callable[[str], Any]:
-    """An argparse ``type=``: ``convert`` the text, refuse values ``accept`` rejects."""
-
-    def parse(text: str) -> Any:
-        try:
-            value = convert(text)
-        except ValueError:
-            value = None
-        if value is None or not accept(value):
-            raise argparse.ArgumentTypeError(f"expected {expected}, got {text!r}")
-        return value
-
-    return parse
-
-
-_positive_int = _number(int, lambda n: n >= 1, "a positive integer")
-_seed = _number(int, lambda n: n >= 0, "an integer >= 0")
-_lam = _number(float, lambda x: bool(np.isfinite(x)) and x >= 0.0, "a finite number >= 0")
+_positive_int = number(int, lambda n: n >= 1, "a positive integer")
+_seed = number(int, lambda n: n >= 0, "an integer >= 0")
+_lam = number(float, lambda x: bool(np.isfinite(x)) and x >= 0.0, "a finite number >= 0")
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="manual-backprop", description=__doc__.splitlines()[0])
-    commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    parser = Parser(prog="manual-backprop", description=__doc__.splitlines()[0])
+    commands = parser.add_subparsers(dest="command", required=True, parser_class=Parser)
     run = commands.add_parser("train", help="train every exercise of the seed, check, plot")
     run.add_argument(
         "--exercise",

@@ -147,15 +147,21 @@ def problems(
     max_samples: int = 40,
     lam: st.SearchStrategy[float] | None = None,
     weight_scales: tuple[float, ...] = WEIGHT_SCALES,
+    binary_forms: tuple[str, ...] = BINARY_TARGET_FORMS,
+    multiclass_forms: tuple[str, ...] = MULTICLASS_TARGET_FORMS,
 ) -> Problem:
-    """A whole problem: architecture, activation, weights, data, targets, ``lam``."""
+    """A whole problem: architecture, activation, weights, data, targets, ``lam``.
+
+    ``binary_forms`` and ``multiclass_forms`` narrow the target forms drawn (the
+    oracle passes binary targets as floats and multiclass ones as one-hot rows).
+    """
     layer_sizes = draw(sizes if sizes is not None else architectures())
     hidden = draw(activation if activation is not None else activations())
     n_samples = draw(st.integers(1, max_samples))
     scale = draw(st.sampled_from(weight_scales))
     zero_fraction = draw(st.sampled_from([0.0, 0.0, 0.2]))  # some exact zeros, sometimes
     feature_scales = [draw(st.sampled_from(FEATURE_SCALES)) for _ in range(layer_sizes[0])]
-    forms = BINARY_TARGET_FORMS if layer_sizes[-1] == 1 else MULTICLASS_TARGET_FORMS
+    forms = binary_forms if layer_sizes[-1] == 1 else multiclass_forms
     form = draw(st.sampled_from(forms))
     penalty = draw(lam if lam is not None else lams())
     rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))

@@ -1,0 +1,35 @@
+"""The oracle: checks somebody else's backpropagation, safely, against the reference.
+
+``backprop-oracle check FILE`` imports a submission's
+``loss_and_grad(W, X, T, layer_sizes, lam)`` in a sandboxed worker process,
+puts random problems to it (drawn by Hypothesis with the property tests'
+strategies), compares its loss and gradient with
+:func:`manual_backprop.loss_and_grad` and with finite differences of its own
+loss, shrinks a failure to the smallest counterexample, and reports which
+parameter block is wrong. See SPEC section 5 for the contract and the output.
+
+Modules: :mod:`.checks` (the checks and the search), :mod:`.sandbox` (the
+worker process and its isolation), :mod:`.layouts` (parameter layouts),
+:mod:`.static` (forbidden imports in the source), :mod:`.tolerances`,
+:mod:`.findings`, :mod:`.report`, :mod:`.template`, :mod:`.cli`.
+"""
+
+from backprop_oracle.checks import Options, check_file
+from backprop_oracle.findings import KINDS, Finding, Result
+from backprop_oracle.layouts import LAYOUTS, from_layout, to_layout
+from backprop_oracle.report import json_report, text_report
+from backprop_oracle.template import template
+
+__all__ = [
+    "KINDS",
+    "LAYOUTS",
+    "Finding",
+    "Options",
+    "Result",
+    "check_file",
+    "from_layout",
+    "json_report",
+    "template",
+    "text_report",
+    "to_layout",
+]

@@ -1,0 +1,361 @@
+"""The worker: imports one submission in a process of its own and answers call requests.
+
+Run as a script by :mod:`backprop_oracle.sandbox`, never imported by a
+submission. It uses only the standard library and numpy, so that nothing of
+this project is loaded in the process the submission runs in.
+
+Protocol (both directions): a frame is an 8-byte little-endian length, a JSON
+header of that length, then ``header["payload"]`` bytes of raw float64 data.
+The oracle writes requests to the worker's standard input; the worker answers
+on a private copy of its original standard output. Before the submission is
+imported, file descriptors 1 and 2 are pointed at ``output.txt`` in the
+scratch folder, so whatever the submission prints lands there, never in the
+protocol stream or the oracle's output.
+
+The same module is imported by the oracle for :func:`read_frame` and
+:func:`write_frame`, so both sides share one framing.
+"""
+
+import builtins
+import importlib.util
+import inspect
+import json
+import os
+import resource
+import signal
+import struct
+import sys
+import traceback
+from collections.abc import Callable
+from types import ModuleType
+from typing import Any
+
+_LENGTH = struct.Struct("<Q")
+#: A header longer than this is not one the worker wrote.
+MAX_HEADER = 1 << 20
+#: Output written by the submission, in bytes, before writes fail.
+MAX_OUTPUT = 16 << 20
+#: Longest traceback or message text sent back.
+MAX_TEXT = 4000
+
+#: Top-level modules a submission may not import: the autodiff libraries
+#: (unless the oracle was told to allow them) and this project's packages.
+AUTODIFF = ("jax", "jaxlib", "torch", "tensorflow", "autograd")
+PROJECT = ("manual_backprop", "jax_reference", "backprop_oracle", "property_tests")
+
+_PROCESS_EVENTS = {
+    "subprocess.Popen",
+    "os.system",
+    "os.exec",
+    "os.posix_spawn",
+    "os.spawn",
+    "os.fork",
+    "os.forkpty",
+    "pty.spawn",
+}
+_NETWORK_EVENTS = {"socket.connect", "socket.bind", "socket.sendto", "socket.sendmsg"}
+_PATH_EVENTS = {
+    "os.remove",
+    "os.rename",
+    "os.rmdir",
+    "os.mkdir",
+    "os.truncate",
+    "os.chmod",
+    "os.chown",
+    "os.link",
+    "os.symlink",
+    "os.utime",
+    "shutil.rmtree",
+    "shutil.copyfile",
+    "shutil.move",
+}
+_WRITE_FLAGS = os.O_WRONLY | os.O_RDWR | os.O_CREAT | os.O_TRUNC | os.O_APPEND
+
+
+# ------------------------------------------------------------------ framing
+
+
+def read_exact(fd: int, n: int) -> bytes:
+    """Read exactly ``n`` bytes from ``fd``; fewer only at end of file."""
+    chunks, remaining = [], n
+    while remaining:
+        chunk = os.read(fd, min(remaining, 1 << 20))
+        if not chunk:
+            break
+        chunks.append(chunk)
+        remaining -= len(chunk)
+    return b"".join(chunks)
+
+
+def read_frame(fd: int) -> tuple[dict[str, Any], bytes] | None:
+    """One frame from ``fd``, or None at end of file."""
+    prefix = read_exact(fd, _LENGTH.size)
+    if len(prefix) < _LENGTH.size:
+        return None
+    (length,) = _LENGTH.unpack(prefix)
+    if length > MAX_HEADER:
+        raise ValueError(f"frame header of {length} bytes")
+    header = json.loads(read_exact(fd, length))
+    payload = read_exact(fd, int(header.get("payload", 0)))
+    return header, payload
+
+
+def write_frame(fd: int, header: dict[str, Any], payload: bytes = b"") -> None:
+    """Write one frame to ``fd``."""
+    text = json.dumps({**header, "payload": len(payload)}).encode()
+    data = _LENGTH.pack(len(text)) + text + payload
+    while data:
+        data = data[os.write(fd, data) :]
+
+
+# ------------------------------------------------------------- the guard
+
+
+class Guard:
+    """An audit hook that refuses what a submission has no business doing, and remembers it.
+
+    Armed just before the submission is imported. It refuses (with an
+    exception the submission sees) forbidden imports, writes outside the
+    scratch folder, new processes and network use. An audit hook cannot be
+    removed from Python code; it can be bypassed only from C (``ctypes``),
+    which is why the file system is also read-only and the network absent
+    when the worker runs in its namespace.
+    """
+
+    def __init__(self, scratch: str, forbidden: tuple[str, ...]) -> None:
+        self.scratch = os.path.realpath(scratch)
+        self.forbidden = frozenset(forbidden)
+        self.armed = False
+        self.forbidden_imports: list[str] = []
+        self.blocked: list[str] = []
+
+    def _inside_scratch(self, path: Any) -> bool:
+        if isinstance(path, int):
+            return True  # an already open descriptor
+        real = os.path.realpath(os.fsdecode(path))
+        return real == os.devnull or real == self.scratch or real.startswith(self.scratch + os.sep)
+
+    def _refuse(self, what: str) -> None:
+        if len(self.blocked) < 20:
+            self.blocked.append(what)
+        raise PermissionError(f"backprop-oracle: a submission may not {what}")
+
+    def __call__(self, event: str, args: tuple[Any, ...]) -> None:
+        if not self.armed:
+            return
+        if event == "import":
+            top = str(args[0]).partition(".")[0]
+            if top in self.forbidden:
+                if top not in self.forbidden_imports:
+                    self.forbidden_imports.append(top)
+                raise ImportError(f"backprop-oracle: importing {top} is not allowed here")
+        elif event == "open":
+            path, mode, flags = args
+            writing = any(c in mode for c in "wax+") if isinstance(mode, str) else False
+            writing = writing or bool(isinstance(flags, int) and flags & _WRITE_FLAGS)
+            if writing and path is not None and not self._inside_scratch(path):
+                self._refuse(f"write to {os.fsdecode(path)}")
+        elif event in _PATH_EVENTS:
+            paths = [a for a in args if isinstance(a, str | bytes | os.PathLike)]
+            for path in paths:
+                if not self._inside_scratch(path):
+                    self._refuse(f"change {os.fsdecode(path)} ({event})")
+        elif event in _PROCESS_EVENTS:
+            self._refuse(f"start a process ({event})")
+        elif event in _NETWORK_EVENTS:
+            self._refuse(f"use the network ({event})")
+
+
+def _snapshot(*namespaces: Any) -> dict[str, int]:
+    """Identity of every attribute of the modules a submission could patch."""
+    return {
+        f"{getattr(ns, '__name__', 'builtins')}.{name}": id(value)
+        for ns in namespaces
+        for name, value in vars(ns).items()
+        if not name.startswith("__")
+    }
+
+
+# --------------------------------------------------------------- the calls
+
+
+def _describe(value: Any) -> str:
+    """A short, safe description of a returned object."""
+    kind = type(value).__name__
+    shape = getattr(value, "shape", None)
+    return f"{kind} of shape {tuple(shape)}" if isinstance(shape, tuple) else kind
+
+
+def _text(exc: BaseException, path: str) -> str:
+    """The exception with the traceback frames inside the submission's file."""
+    frames = [f for f in traceback.extract_tb(exc.__traceback__) if f.filename == path]
+    lines = traceback.format_list(frames) + traceback.format_exception_only(exc)
+    return "".join(lines)[-MAX_TEXT:]
+
+
+def _convert(result: Any, n: int, np: ModuleType) -> tuple[float, Any] | str:
+    """``(loss, grad)`` as float64, or why the returned value breaks the contract."""
+    if not isinstance(result, tuple | list) or len(result) != 2:
+        length = f" of length {len(result)}" if isinstance(result, tuple | list) else ""
+        return f"returned {_describe(result)}{length}, expected a pair (loss, grad)"
+    loss, grad = np.asarray(result[0]), np.asarray(result[1])
+    if loss.dtype.kind not in "iuf" or loss.size != 1:
+        return f"loss is {_describe(result[0])} (dtype {loss.dtype}), expected a real number"
+    if grad.dtype.kind not in "iuf":
+        return f"grad is {_describe(result[1])} (dtype {grad.dtype}), expected a float array"
+    if grad.shape != (n,):
+        return f"grad has shape {grad.shape}, expected {(n,)}, the shape of W"
+    return float(loss.reshape(())), np.ascontiguousarray(grad, dtype=np.float64)
+
+
+def _serve(
+    fn: Callable[..., Any],
+    style: str,
+    path: str,
+    guard: Guard,
+    proto_in: int,
+    proto_out: int,
+    np: ModuleType,
+    before: dict[str, int],
+) -> None:
+    """Answer call requests until the oracle closes the stream."""
+    while (frame := read_frame(proto_in)) is not None:
+        header, payload = frame
+        n, x_shape, t_shape = header["n"], tuple(header["x_shape"]), tuple(header["t_shape"])
+        data = np.frombuffer(payload, dtype="<f8")
+        W = data[:n].copy()
+        X = data[n : n + int(np.prod(x_shape))].reshape(x_shape).copy()
+        T = data[n + X.size :].reshape(t_shape).copy()
+        originals = (W.copy(), X.copy(), T.copy())
+        reply: dict[str, Any] = {}
+        out = b""
+        try:
+            if style == "closure":
+                result = fn(W)
+            else:
+                result = fn(W, X, T, list(header["layer_sizes"]), float(header["lam"]))
+            converted = _convert(result, n, np)
+        except SystemExit as exc:
+            reply = {"status": "exit", "message": f"called exit({exc.code!r})"}
+        except MemoryError as exc:
+            reply = {"status": "memory", "message": _text(exc, path)}
+        except BaseException as exc:
+            reply = {"status": "exception", "message": _text(exc, path)}
+        else:
+            if isinstance(converted, str):
+                reply = {"status": "bad-return", "message": converted}
+            else:
+                reply = {"status": "ok"}
+                out = struct.pack("<d", converted[0]) + converted[1].tobytes()
+        names = ("W", "X", "T")
+        reply["mutated"] = [
+            name
+            for name, now, then in zip(names, (W, X, T), originals, strict=True)
+            if now.shape != then.shape or now.tobytes() != then.tobytes()
+        ]
+        reply["patched"] = sorted(
+            k
+            for k, v in _snapshot(np, np.testing, builtins).items()
+            if k in before and before[k] != v
+        )[:20]
+        reply["forbidden"] = guard.forbidden_imports
+        reply["blocked"] = guard.blocked
+        write_frame(proto_out, reply, out)
+
+
+def _signature_style(fn: Callable[..., Any]) -> str | None:
+    """``"full"`` for ``f(W, X, T, layer_sizes, lam)``, ``"closure"`` for ``f(W)``."""
+    try:
+        parameters = inspect.signature(fn).parameters.values()
+    except (TypeError, ValueError):
+        return "full"  # a builtin or callable object without a signature: try the contract
+    positional = [p for p in parameters if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+    required = [p for p in positional if p.default is p.empty]
+    varargs = any(p.kind is p.VAR_POSITIONAL for p in parameters)
+    if len(required) <= 5 and (len(positional) >= 5 or varargs):
+        return "full"
+    if len(required) == 1:
+        return "closure"
+    return None
+
+
+def _closure_hint(module: ModuleType) -> dict[str, Any]:
+    """What the module says about the length of ``W``, for a one-argument ``fun(W)``."""
+    hint: dict[str, Any] = {}
+    sizes = getattr(module, "layer_sizes", None)
+    if isinstance(sizes, list | tuple) and all(type(s) is int for s in sizes):
+        hint["layer_sizes"] = [int(s) for s in sizes]
+    for name in ("W0", "W_init", "w0"):
+        size = getattr(getattr(module, name, None), "size", None)
+        if type(size) is int:
+            hint["n_params"] = size
+            break
+    return hint
+
+
+def main(argv: list[str]) -> None:
+    """``_worker.py SUBMISSION FUNCTION SCRATCH MEMORY_BYTES ALLOW_AUTODIFF``."""
+    path, function, scratch, memory, allow_autodiff = argv
+    path = os.path.realpath(path)
+    proto_in, proto_out = os.dup(0), os.dup(1)  # not inherited by any child process
+    output = os.open(os.path.join(scratch, "output.txt"), os.O_WRONLY | os.O_CREAT | os.O_APPEND)
+    null = os.open(os.devnull, os.O_RDONLY)
+    os.dup2(null, 0)
+    os.dup2(output, 1)
+    os.dup2(output, 2)
+    sys.stdout = open(1, "w", buffering=1, closefd=False)  # noqa: SIM115
+    sys.stderr = open(2, "w", buffering=1, closefd=False)  # noqa: SIM115
+    os.chdir(scratch)
+    limit = int(memory)
+    resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+    resource.setrlimit(resource.RLIMIT_FSIZE, (MAX_OUTPUT, MAX_OUTPUT))
+    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+    signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # an over-long write fails instead
+
+    import numpy as np
+    import numpy.testing
+
+    before = _snapshot(np, numpy.testing, builtins)
+    guard = Guard(scratch, PROJECT if allow_autodiff == "1" else AUTODIFF + PROJECT)
+    sys.addaudithook(guard)
+    guard.armed = True
+
+    hello: dict[str, Any] = {}
+    fn: Any = None
+    try:
+        spec = importlib.util.spec_from_file_location("submission", path)
+        if spec is None or spec.loader is None:
+            raise ImportError(f"cannot load {path} as a Python module")
+        module = importlib.util.module_from_spec(spec)
+        sys.modules["submission"] = module
+        spec.loader.exec_module(module)
+    except SystemExit as exc:
+        hello = {"status": "import-error", "message": f"called exit({exc.code!r}) while imported"}
+    except MemoryError as exc:
+        hello = {"status": "memory", "message": _text(exc, path)}
+    except BaseException as exc:
+        hello = {"status": "import-error", "message": _text(exc, path)}
+    else:
+        fn = getattr(module, function, None)
+        if not callable(fn):
+            names = sorted(n for n, v in vars(module).items() if callable(v) and n[0] != "_")
+            hello = {"status": "missing-function", "message": ", ".join(names)[:MAX_TEXT]}
+        elif (style := _signature_style(fn)) is None:
+            hello = {"status": "missing-function", "message": f"signature {inspect.signature(fn)}"}
+        else:
+            hello = {"status": "ready", "style": style, "hint": _closure_hint(module)}
+    hello["forbidden"] = guard.forbidden_imports
+    hello["blocked"] = guard.blocked
+    hello["patched"] = sorted(
+        k
+        for k, v in _snapshot(np, numpy.testing, builtins).items()
+        if k in before and before[k] != v
+    )[:20]
+    write_frame(proto_out, hello)
+    if hello["status"] == "ready":
+        _serve(fn, hello["style"], path, guard, proto_in, proto_out, np, before)
+    os._exit(0)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
