@@ -9,7 +9,6 @@ import json
 import subprocess
 import sys
 import textwrap
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -59,8 +58,10 @@ def test_unknown_layout_is_refused():
         ("import numpy as np\nimport jax.numpy as jnp\n", [("jax", 2)]),
         ("from torch import nn\n", [("torch", 1)]),
         ("x = 1\nm = __import__('autograd')\n", [("autograd", 2)]),
-        ("import importlib\nimportlib.import_module('manual_backprop.network')\n",
-         [("manual_backprop", 2)]),
+        (
+            "import importlib\nimportlib.import_module('manual_backprop.network')\n",
+            [("manual_backprop", 2)],
+        ),
         ("def f():\n    from jax_reference import loss\n", [("jax_reference", 2)]),
         ("import numpy, scipy.special\nfrom .jax import x\n", []),  # relative: not the library
         ("import jaxtyping\n", []),  # a different top-level name
@@ -109,8 +110,9 @@ def test_findings_of_unknown_kind_are_refused():
 def test_a_note_alone_passes_and_anything_else_fails():
     assert Result("f.py", [Finding("note", "fyi")]).verdict == "pass"
     assert Result("f.py", [Finding("note", "fyi"), Finding("crash", "boom")]).verdict == "fail"
-    ordered = Result("f.py", [Finding("note", "n"), Finding("loss-mismatch", "l"),
-                              Finding("import-error", "i")]).sorted_findings()
+    ordered = Result(
+        "f.py", [Finding("note", "n"), Finding("loss-mismatch", "l"), Finding("import-error", "i")]
+    ).sorted_findings()
     assert [f.kind for f in ordered] == ["import-error", "loss-mismatch", "note"]
 
 
@@ -222,7 +224,11 @@ def test_json_output_is_one_document_with_the_spec_keys(correct_file, wrong_file
     assert status == 1
     document = json.loads(capsys.readouterr().out)
     passed, failed = document["results"]
-    assert (passed["file"], passed["verdict"], passed["findings"]) == (str(correct_file), "pass", [])
+    assert (passed["file"], passed["verdict"], passed["findings"]) == (
+        str(correct_file),
+        "pass",
+        [],
+    )
     assert passed["counterexample"] is None
     assert failed["verdict"] == "fail"
     assert all(set(f) >= {"kind", "message"} for f in failed["findings"])
@@ -231,8 +237,13 @@ def test_json_output_is_one_document_with_the_spec_keys(correct_file, wrong_file
     assert example["lam"] == 0.1
     assert [b["block"] for b in example["blocks"]] == ["b1"]
     # The counterexample reproduces: the reference gives the loss reported for it.
-    J = mb.loss(np.array(example["W"]), np.array(example["X"]), np.array(example["T"]),
-                example["layer_sizes"], example["lam"])
+    J = mb.loss(
+        np.array(example["W"]),
+        np.array(example["X"]),
+        np.array(example["T"]),
+        example["layer_sizes"],
+        example["lam"],
+    )
     assert J == example["loss"]["reference"]
 
 
@@ -270,9 +281,21 @@ def test_misuse_exits_with_status_2_and_one_line(argv, message, capsys, tmp_path
 
 def test_python_dash_m_runs_the_same_command(correct_file):
     done = subprocess.run(
-        [sys.executable, "-m", "backprop_oracle", "check", str(correct_file), "--examples", "5",
-         "--seed", "0", "--json"],
-        capture_output=True, text=True, check=False,
+        [
+            sys.executable,
+            "-m",
+            "backprop_oracle",
+            "check",
+            str(correct_file),
+            "--examples",
+            "5",
+            "--seed",
+            "0",
+            "--json",
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
     )
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout)["results"][0]["verdict"] == "pass"
