@@ -22,6 +22,7 @@ __all__ = [
     "directional_derivative",
     "finite_difference_grad",
     "gradient_scale",
+    "logit_magnitude",
     "loss_rounding",
     "relative_error",
     "relu_piece",
@@ -246,6 +247,30 @@ def gradient_scale(
     return scale
 
 
+def logit_magnitude(W: Array, X: Array, layer_sizes: Sequence[int], activation: str) -> Array:
+    r"""A bound on the size of every output logit, from the forward pass run on magnitudes.
+
+    .. math::
+
+        M_0 = |X|, \qquad M_l = \min(|h|_{\max}, |M_{l-1}| |W_l| + |b_l|)
+
+    with :math:`|h|_{\max} = 1` for sigmoid and tanh and no cap for ReLU
+    (:math:`|h(a)| \le |a|`). A computed logit carries a rounding error of a
+    few ulps of this bound, however much its terms cancel.
+
+    Returns
+    -------
+    ndarray, shape (N, n_L)
+    """
+    params = _unpack(np.asarray(W, dtype=np.float64), layer_sizes)
+    magnitude = np.abs(X)
+    for l, (W_l, b_l) in enumerate(params, start=1):
+        magnitude = magnitude @ np.abs(W_l) + np.abs(b_l)
+        if l < len(params) and activation != "relu":
+            magnitude = np.minimum(magnitude, 1.0)  # |sigmoid|, |tanh| <= 1
+    return magnitude
+
+
 def loss_rounding(
     W: Array, X: Array, T: Array, layer_sizes: Sequence[int], lam: float, activation: str
 ) -> float:
@@ -254,9 +279,8 @@ def loss_rounding(
     Two sources: the loss's own arithmetic, a few ulps of each of its
     non-negative terms, and the rounding of the logits, each carrying an
     absolute error of a few ulps of :math:`M`, the size its forward pass would
-    reach on magnitudes (:math:`M_l = |Z_{l-1}| |W_l| + |b_l|`, with
-    :math:`|h(a)| \le |a|` for ReLU and :math:`\le 1` for sigmoid and tanh),
-    passed on to the loss through :math:`|\partial J / \partial a| = |p - t| / N`:
+    reach on magnitudes (:func:`logit_magnitude`), passed on to the loss
+    through :math:`|\partial J / \partial a| = |p - t| / N`:
 
     .. math::
 
@@ -266,13 +290,9 @@ def loss_rounding(
     output, the second term dominates by orders of magnitude: a loss of 1e-188
     made of logits of size 400 is known to ~1e-12 of itself, not to 1e-14.
     """
-    params, _, _, P, T_matrix = _forward_to_probabilities(W, X, T, layer_sizes, activation)
-    magnitude = np.abs(X)
-    for l, (W_l, b_l) in enumerate(params, start=1):
-        magnitude = magnitude @ np.abs(W_l) + np.abs(b_l)
-        if l < len(params) and activation != "relu":
-            magnitude = np.minimum(magnitude, 1.0)  # |sigmoid|, |tanh| <= 1
+    _, _, _, P, T_matrix = _forward_to_probabilities(W, X, T, layer_sizes, activation)
     sensitivity = np.abs(P - T_matrix) / X.shape[0]
+    magnitude = logit_magnitude(W, X, layer_sizes, activation)
     J = loss_value(W, X, T_matrix, layer_sizes, lam, activation)
     return _ROUNDING * _EPS * (J + float(np.sum(sensitivity * magnitude)))
 
