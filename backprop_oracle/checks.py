@@ -84,6 +84,10 @@ MAX_FD_COORDINATES = 40
 #: lam for the search, in the order a failure shrinks towards: 0 first, then 0.1,
 #: where a penalty mistake changes the numbers plainly, and the extremes last.
 LAMS = (0.0, 0.1, 1e-3, 10.0, 1e3, 1e-8)
+#: Weight scales for the search: the property tests' (1e-3 to 50), and 1e3, whose
+#: logits (beyond 709, where exp overflows) show a loss that is not computed from
+#: the logits stably even behind sigmoid hidden layers, whose outputs are at most 1.
+ORACLE_WEIGHT_SCALES = (*WEIGHT_SCALES, 1e3)
 #: Parameter counts tried for a ``fun(W)`` whose module does not say its length:
 #: the exercise's networks 2-4-1, 2-10-10-10-10-1 and 2-10-3.
 EXERCISE_SIZES = ([2, 4, 1], [2, 10, 10, 10, 10, 1], [2, 10, 3])
@@ -558,7 +562,7 @@ class _Check:
                 )
                 return
             weights = st.tuples(
-                st.just(n), st.sampled_from(WEIGHT_SCALES), st.integers(0, 2**32 - 1)
+                st.just(n), st.sampled_from(ORACLE_WEIGHT_SCALES), st.integers(0, 2**32 - 1)
             )
             self.search(weights, self.evaluate_closure)
             self.findings.append(
@@ -575,6 +579,7 @@ class _Check:
                 sizes=architectures(),
                 activation=st.just(self.options.activation),
                 lam=st.sampled_from(LAMS),
+                weight_scales=ORACLE_WEIGHT_SCALES,
                 binary_forms=("floats",),
                 multiclass_forms=("one-hot",),
             )

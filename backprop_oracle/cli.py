@@ -18,6 +18,7 @@ ACTIVATIONS = ("sigmoid", "relu", "tanh")
 
 _positive_int = number(int, lambda n: n >= 1, "a positive integer")
 _seed = number(int, lambda n: 0 <= n < 2**32, "an integer from 0 to 2**32 - 1")
+_mebibytes = number(int, lambda n: n >= 64, "a whole number of MiB, at least 64")
 _seconds = number(float, lambda x: math.isfinite(x) and x > 0.0, "a positive number of seconds")
 
 
@@ -66,6 +67,13 @@ def build_parser() -> argparse.ArgumentParser:
         help=f"limit for the import and each call (default: {Options.timeout:g})",
     )
     check.add_argument(
+        "--memory",
+        type=_mebibytes,
+        default=Options.memory >> 20,
+        metavar="MIB",
+        help=f"memory limit of the submission's process (default: {Options.memory >> 20} MiB)",
+    )
+    check.add_argument(
         "--allow-autodiff",
         action="store_true",
         help="let the submission import jax, torch, tensorflow or autograd",
@@ -98,6 +106,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         examples=args.examples,
         seed=args.seed,
         timeout=args.timeout,
+        memory=args.memory << 20,
         allow_autodiff=args.allow_autodiff,
     )
     results = []

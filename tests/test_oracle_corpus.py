@@ -1,0 +1,86 @@
+"""The oracle's verdicts on the corpus of submissions in ``tests/oracle_corpus``.
+
+Every file is checked through the command line with ``--json``, its standard
+output captured at the file-descriptor level: whatever a submission prints,
+the output must be exactly one JSON document. ``manifest.toml`` gives each
+file's expected verdict and the finding kinds that must appear. The last test
+checks that no submission changed an installed file.
+"""
+
+import hashlib
+import json
+import sys
+import tomllib
+from pathlib import Path
+
+import numpy as np
+import pytest
+import scipy
+
+import backprop_oracle
+import jax_reference
+import manual_backprop
+import property_tests
+from backprop_oracle.cli import main
+
+CORPUS = Path(__file__).with_name("oracle_corpus")
+MANIFEST = tomllib.loads((CORPUS / "manifest.toml").read_text())
+
+# Enough problems that a correct file meets every architecture shape the
+# strategies draw (0-5 hidden layers, N = 1, lam = 0 and 1000, saturating
+# weights); a wrong file fails on its first few and is then shrunk.
+EXAMPLES = "100"
+# Per-call limit for the corpus: its slowest honest call (a per-sample loop on
+# 40 samples) takes milliseconds, so 3 s only delays the two hanging files.
+TIMEOUT = "3"
+# Enough for numpy and any honest submission; small, so that the file that
+# allocates without bound reaches it quickly.
+MEMORY_MIB = "512"
+
+
+def _installed_files() -> dict[str, str]:
+    """SHA-256 of every file a hostile submission might want to change."""
+    roots = [Path(m.__file__).parent for m in (manual_backprop, jax_reference, backprop_oracle,
+                                               property_tests)]
+    files = [p for root in roots for p in root.rglob("*") if p.is_file()]
+    files += [Path(np.__file__), Path(scipy.__file__), Path(pytest.__file__)]
+    files += sorted(CORPUS.rglob("*.py"))
+    return {str(p): hashlib.sha256(p.read_bytes()).hexdigest() for p in files
+            if "__pycache__" not in p.parts}
+
+
+BEFORE = _installed_files()
+
+
+@pytest.mark.parametrize("name", sorted(MANIFEST))
+def test_corpus_verdict(name, capfd, tmp_path, monkeypatch):
+    entry = MANIFEST[name]
+    monkeypatch.chdir(tmp_path)  # a submission must leave the current folder alone too
+    argv = [
+        "check", str(CORPUS / name), "--json", "--seed", "0", "--examples", EXAMPLES,
+        "--timeout", TIMEOUT, "--memory", MEMORY_MIB,
+        "--activation", entry.get("activation", "sigmoid"),
+        "--layout", entry.get("layout", "canonical"),
+        "--function", entry.get("function", "loss_and_grad"),
+    ]
+    status = main(argv)
+    out, _ = capfd.readouterr()
+    document = json.loads(out)  # exactly one JSON document, nothing printed around it
+    (result,) = document["results"]
+    kinds = [f["kind"] for f in result["findings"]]
+    report = json.dumps(result["findings"], indent=1)[:3000]
+    assert result["verdict"] == entry["verdict"], report
+    assert status == (0 if entry["verdict"] == "pass" else 1)
+    assert set(entry["kinds"]) <= set(kinds), report
+    if entry["verdict"] == "pass":
+        assert set(kinds) <= {"note"}, report
+        assert result["counterexample"] is None
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_no_submission_changed_an_installed_file():
+    """Runs after the corpus (pytest keeps the file's order): every hash is unchanged."""
+    after = _installed_files()
+    changed = sorted(p for p in BEFORE if after.get(p) != BEFORE[p])
+    assert changed == []
+    assert sys.modules.get("submission") is None  # nothing was imported in this process
