@@ -22,9 +22,10 @@ EPS = float(np.finfo(np.float64).eps)
 # valid formulas add a few ulps per term: h' = z (1 - z) has an absolute error of
 # ~eps where z is near 1, which the scale (|h'| times the terms it multiplies,
 # maximised over the whole gradient) absorbs. Measured on the corpus's eleven
-# correct submissions in six styles (tests/measure_oracle_margins.py, 1000
-# problems each): at most 2.4e-14, so 1e-10 leaves a factor of ~4000 for styles
-# the corpus lacks, while every mistake the oracle looks for changes some block
+# correct submissions (vectorised, per-sample, class-based, transposed, three
+# layouts; tests/measure_oracle_margins.py, 1000 problems each, weights up to
+# 1e3): at most 4.8e-13, so 1e-10 leaves a factor of ~200 for styles the
+# corpus lacks, while every mistake the oracle looks for changes some block
 # by a relative amount of order 1, and at worst by 2 lam |b| / scale, ~1e-3 on
 # the problems with lam >= 1e-3 that the search draws.
 GRADIENT_RTOL = 1e-10
@@ -47,7 +48,8 @@ LOSS_ATOL = 64 * EPS
 # 8 ulps of the mean of max_k M_ik covers them. The rounding of the logits
 # passed on through |dJ/da| is added as manual_backprop.gradcheck.loss_rounding.
 # Measured on the corpus's correct submissions (as above): the loss error stays
-# below 1.8e-2 of the whole tolerance, a margin of ~57.
+# below 1.8e-2 of the whole tolerance, a margin of ~57; every planted mistake
+# that changes the loss exceeds it by a factor of more than 1e10.
 LOSS_LOGIT_ULPS = 8.0
 
 # Finite differences of the submission's own loss (fourth-order stencil, see

@@ -40,7 +40,8 @@ def main() -> None:
     args = parser.parse_args()
     manifest = tomllib.loads((CORPUS / "manifest.toml").read_text())
     names = [str(f.resolve().relative_to(CORPUS)) for f in args.files] or [
-        name for name, entry in manifest.items()
+        name
+        for name, entry in manifest.items()
         if name.startswith(("correct/", "wrong/")) and "function" not in entry
     ]
     print(f"{'file':<55} {'verdict':>7} {'loss err/tol':>13} {'grad err/tol':>13}")
