@@ -40,13 +40,18 @@ MEMORY_MIB = "512"
 
 def _installed_files() -> dict[str, str]:
     """SHA-256 of every file a hostile submission might want to change."""
-    roots = [Path(m.__file__).parent for m in (manual_backprop, jax_reference, backprop_oracle,
-                                               property_tests)]
+    roots = [
+        Path(m.__file__).parent
+        for m in (manual_backprop, jax_reference, backprop_oracle, property_tests)
+    ]
     files = [p for root in roots for p in root.rglob("*") if p.is_file()]
     files += [Path(np.__file__), Path(scipy.__file__), Path(pytest.__file__)]
     files += sorted(CORPUS.rglob("*.py"))
-    return {str(p): hashlib.sha256(p.read_bytes()).hexdigest() for p in files
-            if "__pycache__" not in p.parts}
+    return {
+        str(p): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in files
+        if "__pycache__" not in p.parts
+    }
 
 
 BEFORE = _installed_files()
@@ -56,13 +61,16 @@ BEFORE = _installed_files()
 def test_corpus_verdict(name, capfd, tmp_path, monkeypatch):
     entry = MANIFEST[name]
     monkeypatch.chdir(tmp_path)  # a submission must leave the current folder alone too
-    argv = [
-        "check", str(CORPUS / name), "--json", "--seed", "0", "--examples", EXAMPLES,
-        "--timeout", TIMEOUT, "--memory", MEMORY_MIB,
-        "--activation", entry.get("activation", "sigmoid"),
-        "--layout", entry.get("layout", "canonical"),
-        "--function", entry.get("function", "loss_and_grad"),
-    ]
+    options = {
+        "--seed": "0",
+        "--examples": EXAMPLES,
+        "--timeout": TIMEOUT,
+        "--memory": MEMORY_MIB,
+        "--activation": entry.get("activation", "sigmoid"),
+        "--layout": entry.get("layout", "canonical"),
+        "--function": entry.get("function", "loss_and_grad"),
+    }
+    argv = ["check", str(CORPUS / name), "--json", *(x for pair in options.items() for x in pair)]
     status = main(argv)
     out, _ = capfd.readouterr()
     document = json.loads(out)  # exactly one JSON document, nothing printed around it
