@@ -478,8 +478,8 @@ class _Check:
                 self.first_failure is not None and now - self.first_failure > SHRINK_SECONDS
             ):
                 raise _Stop
+            case = evaluate(drawn)  # may reject the problem (Hypothesis's assume)
             self.examples += 1
-            case = evaluate(drawn)
             if case.findings:
                 self.remember(case)
                 raise _FAILED[case.kind]

@@ -32,8 +32,13 @@ def _counterexample_lines(example: dict[str, Any]) -> list[str]:
             f"  smallest counterexample: W of length {example['n_params']} (in the JSON report)"
         ]
     sizes = "-".join(str(n) for n in example["layer_sizes"])
+    hidden = (
+        f"{example['activation']} hidden units"
+        if len(example["layer_sizes"]) > 2
+        else "(no hidden layer)"
+    )
     lines = [
-        f"  smallest counterexample: layer sizes {sizes}, {example['activation']} hidden units, "
+        f"  smallest counterexample: layer sizes {sizes} {hidden}, "
         f"N = {example['n_samples']}, lam = {example['lam']:g}, layout {example['layout']}"
     ]
     loss = example.get("loss") or {}

@@ -215,7 +215,7 @@ def test_a_wrong_file_fails_and_the_report_localises_it(wrong_file, capsys):
     assert lines[1].lstrip().startswith("gradient-mismatch")
     assert lines[2].lstrip().startswith("loss-mismatch")
     assert "the right gradient for that loss" in out
-    assert "smallest counterexample: layer sizes 1-1, sigmoid hidden units, N = 1" in out
+    assert "smallest counterexample: layer sizes 1-1 (no hidden layer), N = 1" in out
     assert "lam = 0.1" in out
 
 
