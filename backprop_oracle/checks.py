@@ -249,7 +249,11 @@ class _Check:
             reply = self.worker.call(W_sent, X, T, layer_sizes, lam)
         except WorkerDied as died:
             if died.kind in ("timeout", "tampering") or self.worker.starts > MAX_RESTARTS:
-                self._add_once(Finding(died.kind, died.message))
+                where = ""
+                if layer_sizes:
+                    sizes = "-".join(str(n) for n in layer_sizes)
+                    where = f" (on a problem with layer sizes {sizes}, N = {X.shape[0]})"
+                self._add_once(Finding(died.kind, died.message + where))
                 raise _Stop from None
             return Reply("died", {}, message=died.message)
         if reply.grad is not None and self.style != "closure":
@@ -682,25 +686,31 @@ def check_file(path: Path, options: Options) -> Result:
     """Check one submission file; never raises for anything the submission does."""
     check = _Check(Path(path), options)
     try:
-        check.run()
+        try:
+            check.run()
+        finally:
+            check.worker.close()
+        check.tampering()
+        if check.worker.isolated:
+            sandbox = SANDBOX_PROTECTIONS
+        else:
+            reason = sandbox_available() if options.isolate else "not requested"
+            protections = "; ".join(ALWAYS_PROTECTIONS)
+            check.findings.append(
+                Finding(
+                    "note", f"the sandbox was unavailable: {reason}; still applied: {protections}"
+                )
+            )
+            sandbox = "unavailable"
+        return Result(
+            file=str(path),
+            findings=check.findings,
+            counterexample=check.counterexample,
+            output=check.worker.output(),
+            seed=check.seed,
+            examples=check.examples,
+            seconds=time.monotonic() - check.started,
+            sandbox=sandbox,
+        )
     finally:
-        check.worker.close()
-    check.tampering()
-    reason = sandbox_available() if options.isolate else "not requested"
-    if check.worker.isolated:
-        sandbox = SANDBOX_PROTECTIONS
-    else:
-        sandbox = f"unavailable: {reason}; still applied: " + "; ".join(ALWAYS_PROTECTIONS)
-        check.findings.append(Finding("note", f"the sandbox was {sandbox}"))
-    result = Result(
-        file=str(path),
-        findings=check.findings,
-        counterexample=check.counterexample,
-        output=check.worker.output(),
-        seed=check.seed,
-        examples=check.examples,
-        seconds=time.monotonic() - check.started,
-        sandbox=sandbox if check.worker.isolated else "unavailable",
-    )
-    check.worker.cleanup()
-    return result
+        check.worker.cleanup()
