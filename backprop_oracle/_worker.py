@@ -316,6 +316,7 @@ def main(argv: list[str]) -> None:
     import numpy.testing
 
     before = _snapshot(np, numpy.testing, builtins)
+    write_frame(proto_out, {"status": "started"})  # the import's time limit starts now
     guard = Guard(scratch, PROJECT if allow_autodiff == "1" else AUTODIFF + PROJECT)
     sys.addaudithook(guard)
     guard.armed = True

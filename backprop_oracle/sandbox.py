@@ -54,6 +54,9 @@ _UNSHARE = (
     "--kill-child",
     "--mount-proc",
 )
+#: Limit for the worker's own start-up (Python and numpy, before the submission
+#: is imported): generous, for a loaded machine; it does not depend on the submission.
+STARTUP_SECONDS = 60.0
 #: How much of the submission's own output the report quotes.
 OUTPUT_QUOTE = 2000
 
@@ -195,7 +198,11 @@ class Worker:
             start_new_session=True,
         )
         self.starts += 1
-        header, _ = self._receive(self.timeout + 10.0)  # + the worker's own start-up
+        started, _ = self._receive(STARTUP_SECONDS)
+        if started.get("status") != "started":
+            self.close()
+            raise WorkerDied("tampering", "the worker's first answer was not its start-up")
+        header, _ = self._receive(self.timeout)
         self.hello = header
         return header
 
