@@ -21,6 +21,7 @@ import backprop_oracle
 import jax_reference
 import manual_backprop
 import property_tests
+from backprop_oracle import Options, check_file
 from backprop_oracle.cli import main
 
 CORPUS = Path(__file__).with_name("oracle_corpus")
@@ -84,6 +85,29 @@ def test_corpus_verdict(name, capfd, tmp_path, monkeypatch):
         assert set(kinds) <= {"note"}, report
         assert result["counterexample"] is None
     assert list(tmp_path.iterdir()) == []
+
+
+# The hostile files whose defeat depends on isolation: without namespaces, the
+# worker's audit hook alone must still refuse what they try.
+ISOLATION_DEPENDENT = [
+    "hostile/write_into_packages.py",
+    "hostile/network_at_import.py",
+    "hostile/subprocess_at_import.py",
+    "hostile/forge_protocol.py",
+    "hostile/obfuscated_jax_import.py",
+    "hostile/imports_manual_backprop.py",
+]
+
+
+@pytest.mark.parametrize("name", ISOLATION_DEPENDENT)
+def test_hostile_files_fail_the_same_way_without_namespaces(name):
+    entry = MANIFEST[name]
+    options = Options(isolate=False, seed=0, examples=int(EXAMPLES), timeout=float(TIMEOUT))
+    result = check_file(CORPUS / name, options)
+    kinds = {f.kind for f in result.findings}
+    assert result.verdict == "fail"
+    assert set(entry["kinds"]) | {"note"} <= kinds
+    assert result.sandbox == "unavailable"
 
 
 def test_no_submission_changed_an_installed_file():
