@@ -37,8 +37,16 @@ from numpy.typing import NDArray
 
 import manual_backprop as mb
 from backprop_oracle._worker import AUTODIFF, PROJECT
+from backprop_oracle.diagnosis import (
+    UNSTABLE_LOGIT,
+    Observation,
+    explaining_from,
+    explaining_variants,
+    observe,
+)
 from backprop_oracle.findings import KINDS, Finding, Result
 from backprop_oracle.layouts import from_layout, to_layout
+from backprop_oracle.mistakes import MISTAKES, Variant
 from backprop_oracle.sandbox import (
     ALWAYS_PROTECTIONS,
     SANDBOX_PROTECTIONS,
@@ -73,6 +81,8 @@ __all__ = ["Options", "check_file"]
 
 Array = NDArray[np.float64]
 
+#: Failures about the numbers, which a known mistake may explain.
+NUMERIC_KINDS = frozenset({"loss-mismatch", "gradient-mismatch", "non-finite"})
 #: Stop looking for a smaller counterexample this long after the first failure.
 SHRINK_SECONDS = 30.0
 #: Stop the whole search after this long, however many examples are left.
@@ -238,13 +248,15 @@ class _Check:
             options.isolate,
         )
         self.style = "full"
+        #: The layout the submission is judged in (``auto`` is resolved by :meth:`find_layout`).
+        self.layout = "canonical" if options.layout == "auto" else options.layout
         self.counterexample: dict[str, Any] | None = None
 
     # ---------------------------------------------------------------- calls
 
     def call(self, W: Array, X: Array, T: Array, layer_sizes: list[int], lam: float) -> Reply:
         """The submission's answer at canonical ``W``; a hang or garbled answer stops the search."""
-        W_sent = W if self.style == "closure" else to_layout(W, layer_sizes, self.options.layout)
+        W_sent = W if self.style == "closure" else to_layout(W, layer_sizes, self.layout)
         try:
             reply = self.worker.call(W_sent, X, T, layer_sizes, lam)
         except WorkerDied as died:
@@ -257,7 +269,7 @@ class _Check:
                 raise _Stop from None
             return Reply("died", {}, message=died.message)
         if reply.grad is not None and self.style != "closure":
-            reply.grad = from_layout(reply.grad, layer_sizes, self.options.layout)
+            reply.grad = from_layout(reply.grad, layer_sizes, self.layout)
         return reply
 
     def _add_once(self, finding: Finding) -> None:
@@ -631,7 +643,69 @@ class _Check:
         for kind in sorted(self.failures, key=KINDS.index):
             for finding in self.failures[kind].findings:
                 self._add_once(finding)
+        if self.style != "closure" and set(self.failures) & NUMERIC_KINDS:
+            with contextlib.suppress(_Stop):
+                self.diagnose(case)
         self.counterexample = self.describe(case)
+
+    def answer(
+        self, W: Array, X: Array, T: Array, layer_sizes: list[int], lam: float
+    ) -> tuple[float, Array] | None:
+        """The submission's finite loss and gradient (canonical), or None."""
+        reply = self.call(W, X, T, layer_sizes, lam)
+        if reply.status != "ok" or reply.loss is None or reply.grad is None:
+            return None
+        if not (math.isfinite(reply.loss) and np.all(np.isfinite(reply.grad))):
+            return None
+        return reply.loss, reply.grad
+
+    def diagnose(self, case: Case) -> None:
+        """Name the known mistake that explains the submission's numbers, if one does."""
+        activation = self.options.activation
+        observations = observe(self.answer, activation)
+        base = Variant(read_layout=self.layout, write_layout=self.layout)
+        right_where_unsaturated = bool(observations) and all(
+            explaining_variants_of([base], seen, self.layout, activation) for seen in observations
+        )
+        found: list[tuple[str, str]] = []
+        if right_where_unsaturated:
+            # Right on every ordinary problem: only a loss that breaks down at large
+            # logits is known to fail like that.
+            failing = [
+                self.failures[k] for k in ("non-finite", "loss-mismatch") if k in self.failures
+            ]
+            largest = max((_largest_logit(c, activation) for c in failing), default=0.0)
+            if set(self.failures) <= {"non-finite", "loss-mismatch"} and largest >= UNSTABLE_LOGIT:
+                found.append(("unstable-loss", f"here the logits reach {largest:.3g}"))
+        else:
+            if (seen := _observation(case)) is not None:
+                observations.append(seen)
+            for variant in explaining_variants(observations, self.layout, activation):
+                found += [(name, _detail(name, variant)) for name in variant.mistakes(self.layout)]
+        if not found:
+            self.findings.append(
+                Finding(
+                    "note",
+                    "the cause is not one of the known mistakes: "
+                    + (
+                        "the submission is right on ordinary problems and fails only on some, "
+                        "like the counterexample"
+                        if right_where_unsaturated
+                        else "no known mistake, alone or in a pair, reproduces its numbers"
+                    )
+                    + "; the findings above say where it goes wrong",
+                )
+            )
+        for name, detail in found:
+            step, explanation = MISTAKES[name]
+            message = f"{name} (exercise step {step}): {explanation}"
+            self.findings.append(
+                Finding(
+                    "diagnosis",
+                    message + (f"; {detail}" if detail else ""),
+                    {"mistake": name, "step": step},
+                )
+            )
 
     def describe(self, case: Case) -> dict[str, Any]:
         """The counterexample as SPEC's JSON object."""
@@ -647,12 +721,12 @@ class _Check:
             "kind": case.kind,
             "layer_sizes": case.layer_sizes,
             "activation": self.options.activation,
-            "layout": self.options.layout,
+            "layout": self.layout,
             "n_samples": int(case.X.shape[0]),
             "lam": case.lam,
             "loss": {"submission": case.loss, "reference": case.reference_loss},
             "blocks": case.blocks,
-            "W": _jsonable(to_layout(case.W, case.layer_sizes, self.options.layout)),
+            "W": _jsonable(to_layout(case.W, case.layer_sizes, self.layout)),
             "X": _jsonable(case.X),
             "T": _jsonable(case.T),
         }
@@ -682,6 +756,40 @@ class _Check:
             self.findings.append(
                 Finding("tampering", f"replaced {', '.join(self.worker.patched[:8])}")
             )
+
+
+def _observation(case: Case) -> Observation | None:
+    """``case`` as a diagnostic observation, when its numbers are finite."""
+    if case.loss is None or case.grad is None or case.scale is None:
+        return None
+    if not (math.isfinite(case.loss) and np.all(np.isfinite(case.grad))):
+        return None
+    return Observation(
+        case.W, case.X, case.T, case.layer_sizes, case.lam, case.loss, case.grad, case.scale
+    )
+
+
+def _largest_logit(case: Case, activation: str) -> float:
+    """The largest |logit| of ``case``'s problem."""
+    if not case.layer_sizes:
+        return 0.0
+    return float(np.max(np.abs(mb.forward(case.W, case.X, case.layer_sizes, activation))))
+
+
+def _detail(name: str, variant: Variant) -> str:
+    """What the diagnosis found beyond the mistake's name (the penalty's factors)."""
+    if name != "penalty-scale":
+        return ""
+    loss = f"{variant.loss_penalty} * lam * sum ||W_l||^2"
+    grad = f"{variant.grad_penalty} * lam * W_l"
+    return f"the submission's penalty is {loss} in J, {grad} in the gradient"
+
+
+def explaining_variants_of(
+    variants: list[Variant], seen: Observation, checked: str, activation: str
+) -> bool:
+    """Whether one of ``variants`` reproduces the observation."""
+    return bool(explaining_from(variants, [seen], checked, activation))
 
 
 class _NoDerivative(Exception):

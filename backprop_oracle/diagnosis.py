@@ -1,0 +1,193 @@
+"""Naming the mistake: which known variant of the computation reproduces a submission's numbers.
+
+A failing submission is called on a few fixed diagnostic problems (chosen so
+that the known mistakes give different numbers: several depths, unequal widths,
+binary and multiclass, ``lam`` of 0 and 0.3, unsaturated logits) and on its
+smallest counterexample. Each :class:`~backprop_oracle.mistakes.Variant` that
+makes one known mistake is computed on the same problems; a variant explains
+the submission when it reproduces its loss and gradient on every problem to
+:data:`MATCH_RTOL`. Single mistakes are tried first, then pairs.
+
+One mistake is recognised by its signature instead: ``unstable-loss``, whose
+numbers depend on which inaccurate formula was used. Its signature: the
+submission is right on every unsaturated diagnostic problem, and its failure
+is a non-finite or inaccurate loss where the logits are large.
+"""
+
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, replace
+from itertools import combinations, product
+
+import numpy as np
+from numpy.typing import NDArray
+
+import manual_backprop as mb
+from backprop_oracle.layouts import LAYOUTS, from_layout, to_layout
+from backprop_oracle.mistakes import Variant
+from manual_backprop.gradcheck import gradient_scale
+
+__all__ = [
+    "MATCH_RTOL",
+    "UNSTABLE_LOGIT",
+    "Observation",
+    "candidate_variants",
+    "diagnostic_problems",
+    "explaining_from",
+    "explaining_variants",
+    "observe",
+]
+
+Array = NDArray[np.float64]
+
+# Two implementations of the same (possibly mistaken) formulas differ by
+# rounding, ~1e-13 of the gradient's scale (see tolerances.py); two different
+# known mistakes differ on the diagnostic problems by at least ~1e-3 of it
+# (lam = 0.3, N from 3 to 7, unequal widths). 1e-8 sits between, with margins
+# of ~1e5 on either side.
+MATCH_RTOL = 1e-8
+# Logits beyond which the textbook loss -log(1 - sigmoid(a)) keeps fewer than
+# half of its digits: 1 - sigmoid(a) ~ e^-a, rounded with an absolute error of
+# eps, is relatively accurate to eps e^a, ~1e-11 at a = 12.
+UNSTABLE_LOGIT = 12.0
+
+
+@dataclass
+class Observation:
+    """One problem and what the submission returned for it (gradient in canonical order)."""
+
+    W: Array
+    X: Array
+    T: Array
+    layer_sizes: list[int]
+    lam: float
+    loss: float
+    grad: Array
+    scale: float
+
+
+def diagnostic_problems() -> list[tuple[Array, Array, Array, list[int], float]]:
+    """``(W, X, T, layer_sizes, lam)`` for the fixed diagnostic problems (canonical W).
+
+    Weights are drawn from U[-0.7, 0.7] and inputs from N(0, 1), so that no
+    logit saturates; biases are non-zero; every weight matrix but one is
+    non-square, so that transposes show.
+    """
+    rng = np.random.default_rng(20261126)
+    shapes = [
+        ([3, 4, 2, 1], 5, 0.3),
+        ([2, 5, 3], 6, 0.3),
+        ([4, 3, 1], 4, 0.0),
+        ([3, 3, 4, 2], 7, 0.05),
+        ([2, 1], 3, 0.3),
+    ]
+    problems = []
+    for sizes, n, lam in shapes:
+        W = rng.uniform(-0.7, 0.7, mb.n_params(sizes))
+        X = rng.normal(size=(n, sizes[0]))
+        labels = np.arange(n) % max(sizes[-1], 2)  # every class present
+        T = labels.astype(np.float64) if sizes[-1] == 1 else np.eye(sizes[-1])[labels]
+        problems.append((W, X, T, sizes, lam))
+    return problems
+
+
+_PENALTY_FACTORS = ("0", "1/2", "1", "2", "1/N", "1/(2N)")
+_PENALTY_GRADIENT_FACTORS = ("0", "1", "2", "4", "1/N", "2/N")
+
+
+def _families(checked: str) -> list[list[dict[str, object]]]:
+    """Each family of known mistakes, as the switch settings of its forms."""
+    layouts = (*LAYOUTS, "column-major")
+    return [
+        [{"bias_penalty": True}],
+        [
+            {"loss_penalty": l, "grad_penalty": g}
+            for l, g in product(_PENALTY_FACTORS, _PENALTY_GRADIENT_FACTORS)
+            if (l, g) != ("1", "2")
+        ],
+        [{"loss_mean": False, "grad_mean": False}, {"loss_mean": False}, {"grad_mean": False}],
+        [{"sign": "gradient"}, {"sign": "output-delta"}],
+        [
+            {"read_layout": r, "write_layout": w}
+            for r, w in product(layouts, layouts)
+            if (r, w) != (checked, checked)
+            and (r == w or checked in (r, w))  # one layout, or one side right
+        ],
+        [{"hidden_derivative": d} for d in ("z", "formula-on-a", "none")],
+        [{"output_derivative": True}],
+        [{"bias_gradient": b} for b in ("mean", "last")],
+    ]
+
+
+def candidate_variants(checked: str) -> Iterator[list[Variant]]:
+    """Rounds of candidates: every single known mistake, then every pair of them."""
+    base = Variant(read_layout=checked, write_layout=checked)
+    families = _families(checked)
+    yield [replace(base, **form) for family in families for form in family]  # type: ignore[arg-type]
+    yield [
+        replace(base, **first, **second)  # type: ignore[arg-type]
+        for one, two in combinations(families, 2)
+        for first, second in product(one, two)
+        if not set(first) & set(second)
+    ]
+
+
+def _matches(variant: Variant, seen: Observation, checked: str, activation: str) -> bool:
+    """Whether ``variant`` reproduces the submission's numbers on one problem."""
+    sent = to_layout(seen.W, seen.layer_sizes, checked)
+    with np.errstate(all="ignore"):
+        loss, raw = variant.loss_and_grad(
+            sent, seen.X, seen.T, seen.layer_sizes, seen.lam, activation
+        )
+    grad = from_layout(raw, seen.layer_sizes, checked)
+    if not (np.isfinite(loss) and np.all(np.isfinite(grad))):
+        return False
+    loss_ok = abs(seen.loss - loss) <= MATCH_RTOL * max(abs(loss), abs(seen.loss), 1e-300)
+    size = max(seen.scale, float(np.max(np.abs(grad))), float(np.max(np.abs(seen.grad))))
+    return loss_ok and float(np.max(np.abs(seen.grad - grad))) <= MATCH_RTOL * size
+
+
+def explaining_from(
+    candidates: Sequence[Variant],
+    observations: Sequence[Observation],
+    checked: str,
+    activation: str,
+) -> list[Variant]:
+    """The candidates that reproduce every observation, one per set of mistake names.
+
+    Two forms that differ only where these problems cannot tell them apart name
+    the same mistakes; one of them is kept.
+    """
+    if not observations:
+        return []
+    distinct: dict[tuple[str, ...], Variant] = {}
+    for v in candidates:
+        if all(_matches(v, seen, checked, activation) for seen in observations):
+            distinct.setdefault(tuple(v.mistakes(checked)), v)
+    return list(distinct.values())
+
+
+def explaining_variants(
+    observations: Sequence[Observation], checked: str, activation: str
+) -> list[Variant]:
+    """The simplest known variants reproducing every observation: singles, else pairs."""
+    for candidates in candidate_variants(checked):
+        found = explaining_from(candidates, observations, checked, activation)
+        if found:
+            return found
+    return []
+
+
+def observe(
+    call: Callable[[Array, Array, Array, list[int], float], tuple[float, Array] | None],
+    activation: str,
+) -> list[Observation]:
+    """The submission's answers on the diagnostic problems (those it answered finitely)."""
+    seen = []
+    for W, X, T, sizes, lam in diagnostic_problems():
+        answer = call(W, X, T, sizes, lam)
+        if answer is None:
+            continue
+        loss, grad = answer
+        scale = gradient_scale(W, X, T, sizes, lam, activation)
+        seen.append(Observation(W, X, T, sizes, lam, loss, grad, scale))
+    return seen
