@@ -466,12 +466,18 @@ class _Check:
     # ---------------------------------------------------------------- search
 
     def remember(self, case: Case) -> None:
-        """Keep the smallest failing case of each kind (later ones win ties: they are shrunk)."""
+        """Keep, for every kind of finding, the smallest case that has it.
+
+        Later cases win ties: they come from the shrinker. Hypothesis shrinks
+        by a case's most important kind; a kind that only ever appears beside a
+        more important one keeps the smallest case it was seen in.
+        """
         if self.first_failure is None:
             self.first_failure = time.monotonic()
-        best = self.failures.get(case.kind)
-        if best is None or case.size <= best.size:
-            self.failures[case.kind] = case
+        for kind in {f.kind for f in case.findings}:
+            best = self.failures.get(kind)
+            if best is None or case.size <= best.size:
+                self.failures[kind] = case
 
     def search(self, strategy: st.SearchStrategy[Any], evaluate: Callable[[Any], Case]) -> None:
         """Run Hypothesis over ``strategy``; failing cases are remembered, then shrunk."""
@@ -641,8 +647,9 @@ class _Check:
                     )
                 )
         for kind in sorted(self.failures, key=KINDS.index):
-            for finding in self.failures[kind].findings:
-                self._add_once(finding)
+            self._add_once(next(f for f in self.failures[kind].findings if f.kind == kind))
+        for finding in case.findings:  # the counterexample's own, added above
+            self._add_once(finding)
         if self.style != "closure" and set(self.failures) & NUMERIC_KINDS:
             with contextlib.suppress(_Stop):
                 self.diagnose(case)

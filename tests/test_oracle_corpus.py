@@ -81,9 +81,14 @@ def test_corpus_verdict(name, capfd, tmp_path, monkeypatch):
     assert result["verdict"] == entry["verdict"], report
     assert status == (0 if entry["verdict"] == "pass" else 1)
     assert set(entry["kinds"]) <= set(kinds), report
+    diagnosed = sorted(f["mistake"] for f in result["findings"] if f["kind"] == "diagnosis")
     if entry["verdict"] == "pass":
-        assert set(kinds) <= {"note"}, report
+        assert set(kinds) <= {"note"}, report  # no correct submission gets a diagnosis
         assert result["counterexample"] is None
+    elif "mistake" in entry or "mistakes" in entry:
+        assert diagnosed == sorted(entry.get("mistakes", [entry.get("mistake")])), report
+    else:  # a hostile file: no known mistake is claimed for it
+        assert diagnosed == [], report
     assert list(tmp_path.iterdir()) == []
 
 
