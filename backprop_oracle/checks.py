@@ -40,12 +40,13 @@ from backprop_oracle._worker import AUTODIFF, PROJECT
 from backprop_oracle.diagnosis import (
     UNSTABLE_LOGIT,
     Observation,
+    diagnostic_problems,
     explaining_from,
     explaining_variants,
     observe,
 )
 from backprop_oracle.findings import KINDS, Finding, Result
-from backprop_oracle.layouts import from_layout, to_layout
+from backprop_oracle.layouts import LAYOUTS, from_layout, to_layout
 from backprop_oracle.mistakes import MISTAKES, Variant
 from backprop_oracle.sandbox import (
     ALWAYS_PROTECTIONS,
@@ -560,6 +561,55 @@ class _Check:
             self.findings.append(Finding("import-error", message or "the import failed"))
         return False
 
+    def find_layout(self) -> None:
+        """``--layout auto``: judge the submission in the known layout its numbers fit.
+
+        Each diagnostic problem's vector is sent as it is; the reference is
+        computed reading it in every known layout, and the layout whose loss and
+        gradient are closest to the submission's, worst case over the problems,
+        is chosen (a correct submission matches one to rounding; a wrong one is
+        still far closer in its own layout than in another).
+        """
+        self.layout = "canonical"  # send and read back vectors unchanged
+        worst = dict.fromkeys(LAYOUTS, 0.0)
+        answered = 0
+        for W, X, T, sizes, lam in diagnostic_problems():
+            answer = self.answer(W, X, T, sizes, lam)
+            if answer is None:
+                continue
+            answered += 1
+            loss, grad = answer
+            for layout in LAYOUTS:
+                W_read = from_layout(W, sizes, layout)
+                args = (W_read, X, T, sizes, lam, self.options.activation)
+                reference_loss, reference_grad = mb.loss_and_grad(*args)
+                written = to_layout(reference_grad, sizes, layout)
+                error = max(
+                    abs(loss - reference_loss) / reference_loss,
+                    relative_error(grad, written, gradient_scale(*args)),
+                )
+                worst[layout] = max(worst[layout], error)
+        if answered == 0:
+            self.findings.append(
+                Finding(
+                    "note",
+                    "--layout auto: no diagnostic problem was answered; "
+                    "judged in the canonical layout",
+                )
+            )
+            return
+        self.layout = min(LAYOUTS, key=lambda layout: worst[layout])  # ties: canonical first
+        fit = "matches" if worst[self.layout] <= GRADIENT_RTOL else "comes closest to"
+        self.findings.append(
+            Finding(
+                "note",
+                f"--layout auto: the submission {fit} the {self.layout} layout "
+                f"(largest relative error {worst[self.layout]:.2g} over {answered} problems), "
+                "so it is judged in that layout",
+                {"layout": self.layout},
+            )
+        )
+
     def closure_length(self) -> int | None:
         """The length of ``W`` for ``fun(W)``: from the module, or by trying the exercise's."""
         hint = self.worker.hello.get("hint", {})
@@ -603,6 +653,8 @@ class _Check:
                 )
             )
         else:
+            if self.options.layout == "auto":
+                self.find_layout()
             strategy = problems(
                 sizes=architectures(),
                 activation=st.just(self.options.activation),
@@ -719,6 +771,7 @@ class _Check:
         if self.style == "closure":
             return {
                 "kind": case.kind,
+                "function": self.options.function,
                 "style": "closure",
                 "n_params": int(case.W.size),
                 "W": _jsonable(case.W),
@@ -726,6 +779,7 @@ class _Check:
             }
         return {
             "kind": case.kind,
+            "function": self.options.function,
             "layer_sizes": case.layer_sizes,
             "activation": self.options.activation,
             "layout": self.layout,

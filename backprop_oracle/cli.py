@@ -2,13 +2,16 @@
 
 import argparse
 import math
+import multiprocessing
 import sys
 from collections.abc import Sequence
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
 
 from backprop_oracle.checks import Options, check_file
+from backprop_oracle.findings import Finding, Result
 from backprop_oracle.layouts import LAYOUTS
-from backprop_oracle.report import json_report, text_report
+from backprop_oracle.report import json_report, summary_table, text_report
 from backprop_oracle.template import template
 from manual_backprop._arguments import Parser, number
 
@@ -43,9 +46,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     check.add_argument(
         "--layout",
-        choices=LAYOUTS,
+        choices=(*LAYOUTS, "auto"),
         default="canonical",
-        help="the submission's parameter layout (SPEC section 2)",
+        help="the submission's parameter layout (SPEC section 2); auto: find it",
     )
     check.add_argument(
         "--examples",
@@ -79,6 +82,20 @@ def build_parser() -> argparse.ArgumentParser:
         help="let the submission import jax, torch, tensorflow or autograd",
     )
     check.add_argument(
+        "--jobs",
+        type=_positive_int,
+        default=1,
+        metavar="N",
+        help="check N files at a time (default: 1)",
+    )
+    check.add_argument(
+        "--reports",
+        type=Path,
+        default=None,
+        metavar="DIR",
+        help="also write each file's full report to DIR, to hand back",
+    )
+    check.add_argument(
         "--json",
         action="store_true",
         help="print one JSON document on standard output, and nothing else",
@@ -87,6 +104,41 @@ def build_parser() -> argparse.ArgumentParser:
     show = commands.add_parser("template", help="print a starter file with the contract")
     show.add_argument("--activation", choices=ACTIVATIONS, default="sigmoid")
     return parser
+
+
+def _progress(done: int, total: int, result: Result) -> None:
+    """One line on standard error per file checked (only when checking several)."""
+    if total > 1:
+        print(
+            f"[{done}/{total}] {result.verdict.upper()}  {result.file}", file=sys.stderr, flush=True
+        )
+
+
+def check_files(paths: Sequence[Path], options: Options, jobs: int) -> list[Result]:
+    """Check every file, ``jobs`` at a time; results in the order of ``paths``.
+
+    Each file is checked in a process of its own (with its own workers), so
+    one submission's hang or crash only costs its own time limit.
+    """
+    if jobs == 1 or len(paths) == 1:
+        results = []
+        for done, path in enumerate(paths, start=1):
+            results.append(check_file(path, options))
+            _progress(done, len(paths), results[-1])
+        return results
+    finished: dict[Path, Result] = {}
+    context = multiprocessing.get_context("spawn")  # no state of this process is inherited
+    with ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:
+        futures = {pool.submit(check_file, path, options): path for path in paths}
+        for done, future in enumerate(as_completed(futures), start=1):
+            path = futures[future]
+            try:
+                finished[path] = future.result()
+            except Exception as exc:  # the check itself failed: say so for this file only
+                message = f"the oracle could not check this file: {type(exc).__name__}: {exc}"
+                finished[path] = Result(str(path), [Finding("crash", message)])
+            _progress(done, len(paths), finished[path])
+    return [finished[path] for path in paths]
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -109,12 +161,20 @@ def main(argv: Sequence[str] | None = None) -> int:
         memory=args.memory << 20,
         allow_autodiff=args.allow_autodiff,
     )
-    results = []
-    for path in args.files:
-        result = check_file(path, options)
-        results.append(result)
-        if not args.json:
-            print(text_report(result), flush=True)
+    if args.reports is not None:
+        try:
+            args.reports.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            parser.error(f"--reports {args.reports}: {exc.strerror}")
+    results = check_files(args.files, options, args.jobs)
+    if args.reports is not None:
+        for result in results:
+            name = str(result.file).replace("/", "__").removesuffix(".py") + ".txt"
+            (args.reports / name).write_text(text_report(result) + "\n")
     if args.json:
         print(json_report(results))
+    elif len(results) == 1:
+        print(text_report(results[0]))
+    else:
+        print(summary_table(results))
     return 0 if all(r.verdict == "pass" for r in results) else 1
