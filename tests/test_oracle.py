@@ -18,6 +18,7 @@ from backprop_oracle import Finding, Options, Result, check_file, template
 from backprop_oracle.checks import entry_name, localise
 from backprop_oracle.cli import main
 from backprop_oracle.layouts import LAYOUTS, from_layout, layout_order, to_layout
+from backprop_oracle.mistakes import Variant, read_vector, write_vector
 from backprop_oracle.sandbox import sandbox_available
 from backprop_oracle.static import forbidden_imports
 
@@ -337,3 +338,110 @@ def test_without_namespaces_the_guard_still_refuses_writes(tmp_path):
     assert kinds == ["tampering", "note"]
     assert f"write to {target}" in result.findings[0].message + result.findings[1].message
     assert "the sandbox was unavailable: not requested" in result.findings[-1].message
+
+
+# ---------------------------------------------------------------- mistakes
+
+
+@pytest.mark.parametrize("activation", ["sigmoid", "relu", "tanh"])
+@pytest.mark.parametrize("sizes", [[2, 1], [3, 4, 2, 1], [2, 5, 3], [3, 3, 3, 2]])
+def test_the_variant_without_mistakes_is_the_reference(sizes, activation):
+    """Same formulas in the same order: bit for bit, up to the loss's summation order."""
+    rng = np.random.default_rng(1)
+    W = rng.uniform(-1.0, 1.0, mb.n_params(sizes))
+    X = rng.normal(size=(6, sizes[0]))
+    labels = np.arange(6) % max(sizes[-1], 2)
+    T = labels.astype(float) if sizes[-1] == 1 else np.eye(sizes[-1])[labels]
+    J, grad = mb.loss_and_grad(W, X, T, sizes, 0.3, activation)
+    J_v, grad_v = Variant().loss_and_grad(W, X, T, sizes, 0.3, activation)
+    np.testing.assert_array_equal(grad_v, grad)
+    assert J_v == pytest.approx(J, rel=4 * 2.0**-52, abs=0)  # one extra rounding of the sum
+
+
+@pytest.mark.parametrize(
+    ("switches", "names"),
+    [
+        ({}, []),
+        ({"bias_penalty": True}, ["bias-regularized"]),
+        ({"loss_penalty": "1/2", "grad_penalty": "1"}, ["penalty-scale"]),
+        ({"loss_penalty": "0"}, ["penalty-missing-in-loss"]),
+        ({"grad_penalty": "0"}, ["penalty-missing-in-gradient"]),
+        ({"loss_penalty": "0", "grad_penalty": "1"}, ["penalty-scale", "penalty-missing-in-loss"]),
+        ({"grad_mean": False}, ["missing-mean"]),
+        ({"sign": "output-delta"}, ["sign-flip"]),
+        ({"read_layout": "column-major", "write_layout": "column-major"}, ["flatten-order"]),
+        ({"write_layout": "column-major"}, ["transposed-weight-gradient"]),
+        ({"read_layout": "ng", "write_layout": "ng"}, ["layout-ng"]),
+        ({"hidden_derivative": "z"}, ["derivative-of-activated"]),
+        ({"hidden_derivative": "none"}, ["missing-activation-derivative"]),
+        ({"output_derivative": True}, ["extra-output-derivative"]),
+        ({"bias_gradient": "last"}, ["bias-gradient-not-summed"]),
+    ],
+)
+def test_each_switch_names_its_mistake(switches, names):
+    assert Variant(**switches).mistakes("canonical") == names
+
+
+def test_layout_mistakes_are_named_relative_to_the_checked_layout():
+    ng = Variant(read_layout="ng", write_layout="ng")
+    assert ng.mistakes("ng") == []
+    assert Variant().mistakes("ng") == ["layout-canonical"]
+
+
+@pytest.mark.parametrize("layout", ["canonical", "weights-then-biases", "ng", "column-major"])
+def test_vectors_read_and_written_in_a_layout_round_trip(layout):
+    sizes = [3, 2, 4]
+    sent = np.arange(float(mb.n_params(sizes)))
+    params = read_vector(sent, sizes, layout)
+    np.testing.assert_array_equal(write_vector(params, sizes, layout), sent)
+    if layout == "column-major":  # W_1 (3x2) read column by column: first column 0, 1, 2
+        np.testing.assert_array_equal(params[0][0], [[0, 3], [1, 4], [2, 5]])
+
+
+# ----------------------------------------------------------- several files
+
+
+def test_several_files_give_a_table_progress_and_reports(
+    correct_file, wrong_file, tmp_path, capsys
+):
+    reports = tmp_path / "reports"
+    argv = [
+        "check",
+        str(correct_file),
+        str(wrong_file),
+        "--seed",
+        "3",
+        "--jobs",
+        "2",
+        "--reports",
+        str(reports),
+    ]
+    assert main(argv) == 1
+    out, err = capsys.readouterr()
+    lines = out.splitlines()
+    assert lines[0].split() == ["file", "verdict", "mistakes"]
+    assert lines[1].split() == [str(correct_file), "PASS"]
+    assert lines[2].split() == [str(wrong_file), "FAIL", "bias-regularized"]
+    assert lines[3] == "2 files: 1 passed, 1 failed"
+    assert sorted(line.split("]")[0] for line in err.splitlines()) == ["[1/2", "[2/2"]
+    written = sorted(p.name for p in reports.iterdir())
+    assert len(written) == 2
+    wrong_report = next(p for p in reports.iterdir() if "bias_penalised" in p.name).read_text()
+    assert wrong_report.startswith(f"FAIL  {wrong_file}")
+    assert "diagnosis" in wrong_report
+
+
+def test_the_reproduction_lines_reproduce_the_counterexample(wrong_file, capsys):
+    assert main(["check", str(wrong_file), "--seed", "4"]) == 1
+    out = capsys.readouterr().out
+    code = out.split("  reproduce:\n")[1].splitlines()[:3]
+    assert all(line.startswith("    ") for line in code)
+    done = subprocess.run(
+        [sys.executable, "-c", "\n".join(line[4:] for line in code)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert main(["check", str(wrong_file), "--seed", "4", "--json"]) == 1
+    example = json.loads(capsys.readouterr().out)["results"][0]["counterexample"]
+    assert repr(example["loss"]["submission"]) in done.stdout.split(",")[0]

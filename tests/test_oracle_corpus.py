@@ -11,6 +11,7 @@ import hashlib
 import json
 import sys
 import tomllib
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -21,7 +22,7 @@ import backprop_oracle
 import jax_reference
 import manual_backprop
 import property_tests
-from backprop_oracle import Options, check_file
+from backprop_oracle import Options, Result, check_file
 from backprop_oracle.cli import main
 
 CORPUS = Path(__file__).with_name("oracle_corpus")
@@ -90,6 +91,56 @@ def test_corpus_verdict(name, capfd, tmp_path, monkeypatch):
     else:  # a hostile file: no known mistake is claimed for it
         assert diagnosed == [], report
     assert list(tmp_path.iterdir()) == []
+
+
+FULL_SIGNATURE_CORRECT = sorted(
+    name
+    for name, entry in MANIFEST.items()
+    if name.startswith("correct/") and "function" not in entry
+)
+LAYOUT_FILES = sorted(name for name in MANIFEST if name.startswith("wrong/layout_"))
+
+
+def _check(name: str, **changes: object) -> Result:
+    entry = MANIFEST[name]
+    options = Options(
+        activation=entry.get("activation", "sigmoid"),
+        layout=entry.get("layout", "canonical"),
+        seed=0,
+        examples=int(EXAMPLES),
+        timeout=float(TIMEOUT),
+    )
+    return check_file(CORPUS / name, replace(options, **changes))
+
+
+@pytest.mark.parametrize("name", FULL_SIGNATURE_CORRECT + LAYOUT_FILES)
+def test_layout_auto_finds_the_layout_and_passes(name):
+    """Correct files, and files right in another layout, pass under --layout auto."""
+    result = _check(name, layout="auto")
+    expected = MANIFEST[name].get("layout", "canonical")
+    if name in LAYOUT_FILES:  # "wrong" only because the manifest checks them as canonical
+        expected = "ng" if "_ng_" in name else "weights-then-biases"
+    assert result.verdict == "pass", [f.message for f in result.findings]
+    (note,) = result.findings
+    assert note.kind == "note"
+    assert note.details == {"layout": expected}
+    assert note.message.startswith(f"--layout auto: the submission matches the {expected} layout")
+
+
+@pytest.mark.parametrize(
+    ("name", "layout", "mistake"),
+    [
+        ("correct/ng_layout.py", "canonical", "layout-ng"),
+        ("correct/weights_then_biases_layout.py", "canonical", "layout-weights-then-biases"),
+        ("correct/vectorised_sigmoid.py", "ng", "layout-canonical"),
+        ("correct/ng_layout.py", "weights-then-biases", "layout-ng"),
+    ],
+)
+def test_right_in_another_layout_fails_with_that_layout_named(name, layout, mistake):
+    result = _check(name, layout=layout)
+    assert result.verdict == "fail"
+    diagnosed = [f.details["mistake"] for f in result.findings if f.kind == "diagnosis"]
+    assert diagnosed == [mistake]
 
 
 # The hostile files whose defeat depends on isolation: without namespaces, the
