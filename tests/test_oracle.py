@@ -445,3 +445,22 @@ def test_the_reproduction_lines_reproduce_the_counterexample(wrong_file, capsys)
     assert main(["check", str(wrong_file), "--seed", "4", "--json"]) == 1
     example = json.loads(capsys.readouterr().out)["results"][0]["counterexample"]
     assert repr(example["loss"]["submission"]) in done.stdout.split(",")[0]
+
+
+def test_an_unknown_mistake_is_not_given_a_name(tmp_path):
+    """A gradient wrong in no known way: no diagnosis, a note saying so, still localised."""
+    path = tmp_path / "odd.py"
+    path.write_text(
+        CORRECT.replace(
+            "return J, np.concatenate(grads[::-1])",
+            "g = np.concatenate(grads[::-1])\n    g[-1] *= 1.5\n    return J, g",
+        )
+    )
+    result = check_file(path, Options(examples=50, seed=0))
+    kinds = [f.kind for f in result.sorted_findings()]
+    assert "diagnosis" not in kinds
+    assert "gradient-mismatch" in kinds
+    note = next(f for f in result.findings if f.message.startswith("the cause is not one"))
+    assert "no known mistake, alone or in a pair, reproduces its numbers" in note.message
+    assert result.counterexample is not None
+    assert result.counterexample["blocks"][0]["block"].startswith("b")  # the last bias block
