@@ -62,6 +62,7 @@ from manual_backprop.losses import (
     softmax_output_delta,
 )
 from manual_backprop.network import (
+    Objective,
     forward,
     loss,
     loss_and_grad,
@@ -76,6 +77,7 @@ __all__ = [
     "DATA_DIR",
     "DERIVATIVES",
     "GRADIENT_METHODS",
+    "Objective",
     "TrainResult",
     "binary_cross_entropy",
     "binary_output_delta",

@@ -3,7 +3,7 @@
 Each loss is computed from the *logits* ``a`` (the output layer's
 pre-activations), never from probabilities, so it stays finite and accurate
 however saturated the output is: ``log(sigmoid(a))`` is evaluated as
-``log_expit(a)`` and ``log(softmax(A))`` as ``A - logsumexp(A)``.
+``-logaddexp(0, -a)`` and ``log(softmax(A))`` as ``A - logsumexp(A)``.
 
 Each output delta is ``dJ/dA`` for its loss. It has the famously simple form
 ``prediction - target`` only because the output non-linearity is the
@@ -21,7 +21,8 @@ from collections.abc import Sequence
 
 import numpy as np
 from numpy.typing import NDArray
-from scipy.special import expit, log_expit, softmax
+
+from manual_backprop.activations import sigmoid
 
 __all__ = [
     "binary_cross_entropy",
@@ -55,9 +56,10 @@ def binary_cross_entropy(a: Array, t: Array) -> float:
     float
         The loss, >= 0.
     """
-    log_p = log_expit(a)
-    log_one_minus_p = log_expit(-a)
-    return float(-np.mean(t * log_p + (1.0 - t) * log_one_minus_p))
+    # -log(sigma(a)) = log(1 + e^{-a}) = logaddexp(0, -a), and -log(1 - sigma(a)) = logaddexp(0, a)
+    minus_log_p = np.logaddexp(0.0, -a)
+    minus_log_one_minus_p = np.logaddexp(0.0, a)
+    return float(np.mean(t * minus_log_p + (1.0 - t) * minus_log_one_minus_p))
 
 
 def binary_output_delta(a: Array, t: Array) -> Array:
@@ -87,7 +89,7 @@ def binary_output_delta(a: Array, t: Array) -> Array:
     -------
     ndarray, same shape as ``a``
     """
-    return ((1.0 - t) * expit(a) - t * expit(-a)) / a.shape[0]  # type: ignore[no-any-return]
+    return ((1.0 - t) * sigmoid(a) - t * sigmoid(-a)) / a.shape[0]  # type: ignore[no-any-return]
 
 
 def softmax_cross_entropy(A: Array, T: Array) -> float:
@@ -155,7 +157,8 @@ def softmax_output_delta(A: Array, T: Array) -> Array:
     -------
     ndarray, shape (N, K)
     """
-    P = softmax(A, axis=1)
+    P = np.exp(A - np.max(A, axis=1, keepdims=True))
+    P /= np.sum(P, axis=1, keepdims=True)
     # 1 - P_ik as the sum of the other entries of row i: those before k plus
     # those after k, each a running sum of non-negative numbers (no cancellation).
     before = np.zeros_like(P)

@@ -49,6 +49,7 @@ from manual_backprop.losses import (
 )
 
 __all__ = [
+    "Objective",
     "forward",
     "loss",
     "loss_and_grad",
@@ -96,8 +97,29 @@ def _require_finite_result(loss: float, grad: Array | None = None) -> None:
 # ---------------------------------------------------------------- building blocks
 
 
-def _forward(params: Params, X: Array, h: Callable[[Array], Array]) -> tuple[list[Array], ...]:
-    """Forward pass keeping what backpropagation needs.
+class _Buffers:
+    """The large arrays one forward and backward pass writes, for N samples.
+
+    A call of :func:`loss_and_grad` makes new ones; an :class:`Objective`
+    keeps one set and reuses it on every call, which saves allocating (and
+    the operating system zeroing) several (N, n_l) arrays per call.
+    """
+
+    def __init__(self, n_samples: int, layer_sizes: Sequence[int]) -> None:
+        hidden = layer_sizes[1:-1]
+        #: Pre-activations ``A_1 .. A_L``.
+        self.A = [np.empty((n_samples, n)) for n in layer_sizes[1:]]
+        #: Activations ``Z_1 .. Z_{L-1}`` of the hidden layers.
+        self.Z = [np.empty((n_samples, n)) for n in hidden]
+        #: ``h'(A_l)`` and ``delta_l`` of the hidden layers.
+        self.h_prime = [np.empty((n_samples, n)) for n in hidden]
+        self.delta = [np.empty((n_samples, n)) for n in hidden]
+
+
+def _forward(
+    params: Params, X: Array, h: Callable[..., Array], buffers: _Buffers | None = None
+) -> tuple[list[Array], list[Array]]:
+    """Forward pass keeping what backpropagation needs, written into ``buffers`` (or new arrays).
 
     Returns
     -------
@@ -106,13 +128,60 @@ def _forward(params: Params, X: Array, h: Callable[[Array], Array]) -> tuple[lis
     Z : list of ndarray
         Layer inputs ``[Z_0 = X, Z_1, ..., Z_{L-1}]``, ``Z_l`` of shape (N, n_l).
     """
+    if buffers is None:
+        buffers = _Buffers(X.shape[0], [X.shape[1]] + [W_l.shape[1] for W_l, _ in params])
     A: list[Array] = []
     Z: list[Array] = [X]
     for l, (W_l, b_l) in enumerate(params, start=1):
-        A.append(Z[-1] @ W_l + b_l)
+        A_l = np.matmul(Z[-1], W_l, out=buffers.A[l - 1])
+        A_l += b_l
+        A.append(A_l)
         if l < len(params):
-            Z.append(h(A[-1]))
+            Z.append(h(A_l, out=buffers.Z[l - 1]))
     return A, Z
+
+
+def _loss_value(
+    params: Params, X: Array, T: Array, lam: float, activation: str, buffers: _Buffers | None = None
+) -> float:
+    """The forward pass and the loss, ``J``."""
+    with np.errstate(over="ignore", invalid="ignore"):  # the caller refuses an overflow
+        A, _ = _forward(params, X, ACTIVATIONS[activation], buffers)
+        return _output_loss(A[-1], T) + l2_penalty([W_l for W_l, _ in params], lam)
+
+
+def _backprop(
+    params: Params,
+    X: Array,
+    T: Array,
+    lam: float,
+    activation: str,
+    grads: Params,
+    buffers: _Buffers,
+) -> float:
+    """The algorithm: forward pass, loss, backward pass; fills ``grads``, returns ``J``.
+
+    ``grads`` are views of the flat gradient, one ``(dW_l, db_l)`` per layer.
+    """
+    h_prime = DERIVATIVES[activation]
+    with np.errstate(over="ignore", invalid="ignore"):  # the caller refuses an overflow
+        # Forward pass, keeping every A_l and Z_l.
+        A, Z = _forward(params, X, ACTIVATIONS[activation], buffers)
+        J = _output_loss(A[-1], T) + l2_penalty([W_l for W_l, _ in params], lam)
+
+        # Backward pass, from the output layer down to the first.
+        delta = _output_delta(A[-1], T)
+        for l in range(len(params), 0, -1):
+            W_l, _ = params[l - 1]
+            dW_l, db_l = grads[l - 1]
+            np.matmul(Z[l - 1].T, delta, out=dW_l)
+            dW_l += l2_penalty_grad(W_l, lam)
+            np.sum(delta, axis=0, out=db_l)
+            if l > 1:  # the inputs X need no delta
+                # delta_{l-1} = h'(A_{l-1}) * (delta_l W_l^T)
+                delta = np.matmul(delta, W_l.T, out=buffers.delta[l - 2])
+                delta *= h_prime(A[l - 2], out=buffers.h_prime[l - 2])
+    return J
 
 
 def _output_loss(A_L: Array, T: Array) -> float:
@@ -252,9 +321,7 @@ def loss(
     jax_reference.loss
     """
     _, params, X, T, lam, activation = _prepare_loss(W, X, T, layer_sizes, lam, activation)
-    with np.errstate(over="ignore", invalid="ignore"):  # overflow is refused just below
-        A, _ = _forward(params, X, ACTIVATIONS[activation])
-        J = _output_loss(A[-1], T) + l2_penalty([W_l for W_l, _ in params], lam)
+    J = _loss_value(params, X, T, lam, activation)
     _require_finite_result(J)
     return J
 
@@ -298,27 +365,74 @@ def loss_and_grad(
     jax_reference.loss_and_grad : the same numbers from ``jax.value_and_grad``.
     """
     sizes, params, X, T, lam, activation = _prepare_loss(W, X, T, layer_sizes, lam, activation)
-    h_prime = DERIVATIVES[activation]
     grad = np.empty(n_params(sizes))
-    grads = _unpack(grad, sizes)  # views: filling them fills ``grad``
-
-    with np.errstate(over="ignore", invalid="ignore"):  # overflow is refused just below
-        # Forward pass, keeping every A_l and Z_l.
-        A, Z = _forward(params, X, ACTIVATIONS[activation])
-        J = _output_loss(A[-1], T) + l2_penalty([W_l for W_l, _ in params], lam)
-
-        # Backward pass, from the output layer down to the first.
-        delta = _output_delta(A[-1], T)
-        for l in range(len(params), 0, -1):
-            W_l, _ = params[l - 1]
-            dW_l, db_l = grads[l - 1]
-            np.matmul(Z[l - 1].T, delta, out=dW_l)
-            dW_l += l2_penalty_grad(W_l, lam)
-            np.sum(delta, axis=0, out=db_l)
-            if l > 1:  # the inputs X need no delta
-                delta = h_prime(A[l - 2]) * (delta @ W_l.T)
+    J = _backprop(params, X, T, lam, activation, _unpack(grad, sizes), _Buffers(len(X), sizes))
     _require_finite_result(J, grad)
     return J, grad
+
+
+class Objective:
+    r"""``W -> (J(W), dJ/dW)`` for fixed data: the ``fun`` of ``minimize(fun, W0, jac=True)``.
+
+    Exercise 1.e's ``fun(W)``, prepared once. ``X``, ``T``, ``layer_sizes``,
+    ``lam`` and ``activation`` are checked when it is made; each call checks
+    only ``W`` (its length and finiteness), nothing proportional to the data.
+    The working arrays of the forward and backward passes are allocated once
+    and reused by every call, so one Objective must not be called from two
+    threads at once. Every call returns a new gradient array, and the same
+    numbers as :func:`loss_and_grad`.
+
+    Parameters
+    ----------
+    X, T, layer_sizes, lam, activation
+        As in :func:`loss`. ``X`` and ``T`` are copied, so changing the
+        caller's arrays later changes nothing here.
+
+    Examples
+    --------
+    >>> import numpy as np, scipy.optimize, manual_backprop as mb
+    >>> X = np.array([[0.0, 1.0], [1.0, 0.0], [1.0, 1.0]]); t = np.array([1.0, 1.0, 0.0])
+    >>> fun = mb.Objective(X, t, [2, 4, 1], lam=1e-3)
+    >>> result = scipy.optimize.minimize(fun, mb.init_weights([2, 4, 1], 0), jac=True)
+    >>> bool(result.fun < fun(mb.init_weights([2, 4, 1], 0))[0])
+    True
+
+    See Also
+    --------
+    loss_and_grad : the same numbers, every argument checked on every call.
+    """
+
+    def __init__(
+        self,
+        X: Array,
+        T: Array,
+        layer_sizes: Sequence[int],
+        lam: float = 0.0,
+        activation: str = "sigmoid",
+    ) -> None:
+        self.layer_sizes = check_layer_sizes(layer_sizes)
+        self.activation = check_activation(activation, tuple(ACTIVATIONS))
+        self.lam = check_lam(lam)
+        self.X = check_inputs(X, self.layer_sizes[0]).copy()
+        self.T = check_targets(T, len(self.X), self.layer_sizes[-1]).copy()
+        self.n_params = n_params(self.layer_sizes)
+        self._buffers = _Buffers(len(self.X), self.layer_sizes)
+
+    def __call__(self, W: Array) -> tuple[float, Array]:
+        """``(J(W), dJ/dW)``, as :func:`loss_and_grad`."""
+        params = _unpack(check_weights(W, self.n_params), self.layer_sizes)
+        grad = np.empty(self.n_params)
+        grads = _unpack(grad, self.layer_sizes)
+        J = _backprop(params, self.X, self.T, self.lam, self.activation, grads, self._buffers)
+        _require_finite_result(J, grad)
+        return J, grad
+
+    def loss(self, W: Array) -> float:
+        """``J(W)`` alone, as :func:`loss`."""
+        params = _unpack(check_weights(W, self.n_params), self.layer_sizes)
+        J = _loss_value(params, self.X, self.T, self.lam, self.activation, self._buffers)
+        _require_finite_result(J)
+        return J
 
 
 def loss_and_grad_per_sample(

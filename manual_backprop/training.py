@@ -23,7 +23,7 @@ from manual_backprop._checks import (
 )
 from manual_backprop.activations import ACTIVATIONS
 from manual_backprop.layout import init_weights, n_params
-from manual_backprop.network import loss_and_grad, loss_and_grad_per_sample
+from manual_backprop.network import Objective, loss_and_grad_per_sample
 
 __all__ = ["GRADIENT_METHODS", "TrainResult", "train"]
 
@@ -31,8 +31,6 @@ Array = NDArray[np.float64]
 
 #: The ``scipy.optimize.minimize`` methods that use a gradient and need no Hessian.
 GRADIENT_METHODS = ("L-BFGS-B", "BFGS", "CG", "Newton-CG", "TNC", "SLSQP", "trust-constr")
-
-_BACKPROP = {"vectorized": loss_and_grad, "per-sample": loss_and_grad_per_sample}
 
 
 @dataclass(frozen=True)
@@ -110,16 +108,20 @@ def train(
             f"method: expected one of {', '.join(GRADIENT_METHODS)} (minimize methods that "
             f"use the gradient), got {method!r}"
         )
-    if gradient not in _BACKPROP:
+    if gradient not in ("vectorized", "per-sample"):
         raise ValueError(f"gradient: expected 'vectorized' or 'per-sample', got {gradient!r}")
     if W0 is None:
         start = init_weights(sizes, seed)
     else:
         start = check_weights(W0, n_params(sizes)).copy()  # minimize must not touch the caller's
-    backprop = _BACKPROP[gradient]
+    fun: Callable[[Array], tuple[float, Array]]
+    if gradient == "vectorized":
+        # Data checked once; each call checks W only and reuses its working arrays.
+        fun = Objective(X, T, sizes, lam, activation)
+    else:
 
-    def fun(W: Array) -> tuple[float, Array]:
-        return backprop(W, X, T, sizes, lam, activation)
+        def fun(W: Array) -> tuple[float, Array]:
+            return loss_and_grad_per_sample(W, X, T, sizes, lam, activation)
 
     # The loss after each iteration is the one fun() computed last at that point;
     # remembering it saves a second forward pass per iteration.
