@@ -27,7 +27,7 @@ from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
-from scipy.special import expit, softmax
+from scipy.special import softmax
 
 from manual_backprop._checks import (
     check_activation,
@@ -37,7 +37,7 @@ from manual_backprop._checks import (
     check_targets,
     check_weights,
 )
-from manual_backprop.activations import ACTIVATIONS, DERIVATIVES
+from manual_backprop.activations import ACTIVATIONS, DERIVATIVES, sigmoid
 from manual_backprop.layout import _unpack, n_params
 from manual_backprop.losses import (
     binary_cross_entropy,
@@ -254,7 +254,7 @@ def predict_proba(
     """
     A_L = forward(W, X, layer_sizes, activation)
     if A_L.shape[1] == 1:
-        return expit(A_L[:, 0])  # type: ignore[no-any-return]
+        return sigmoid(A_L[:, 0])
     return softmax(A_L, axis=1)  # type: ignore[no-any-return]
 
 
