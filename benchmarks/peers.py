@@ -30,7 +30,9 @@ def _slices(layer_sizes: Sequence[int]) -> list[tuple[int, int, int, int]]:
     return out
 
 
-def make_jax(X: Array, T: Array, layer_sizes: Sequence[int], lam: float) -> tuple[LossAndGrad, Loss]:
+def make_jax(
+    X: Array, T: Array, layer_sizes: Sequence[int], lam: float
+) -> tuple[LossAndGrad, Loss]:
     """``jax.jit`` of ``value_and_grad``, compiled here, before any timing."""
     import jax
     import jax.numpy as jnp

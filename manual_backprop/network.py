@@ -37,7 +37,12 @@ from manual_backprop._checks import (
     check_targets,
     check_weights,
 )
-from manual_backprop.activations import ACTIVATIONS, DERIVATIVES, sigmoid
+from manual_backprop.activations import (
+    ACTIVATIONS,
+    DERIVATIVES,
+    DERIVATIVES_FROM_OUTPUT,
+    sigmoid,
+)
 from manual_backprop.layout import _unpack, n_params
 from manual_backprop.losses import (
     binary_cross_entropy,
@@ -163,7 +168,7 @@ def _backprop(
 
     ``grads`` are views of the flat gradient, one ``(dW_l, db_l)`` per layer.
     """
-    h_prime = DERIVATIVES[activation]
+    h_prime = DERIVATIVES_FROM_OUTPUT[activation]
     with np.errstate(over="ignore", invalid="ignore"):  # the caller refuses an overflow
         # Forward pass, keeping every A_l and Z_l.
         A, Z = _forward(params, X, ACTIVATIONS[activation], buffers)
@@ -178,9 +183,9 @@ def _backprop(
             dW_l += l2_penalty_grad(W_l, lam)
             np.sum(delta, axis=0, out=db_l)
             if l > 1:  # the inputs X need no delta
-                # delta_{l-1} = h'(A_{l-1}) * (delta_l W_l^T)
+                # delta_{l-1} = h'(A_{l-1}) * (delta_l W_l^T), h' taken from Z_{l-1} = h(A_{l-1})
                 delta = np.matmul(delta, W_l.T, out=buffers.delta[l - 2])
-                delta *= h_prime(A[l - 2], out=buffers.h_prime[l - 2])
+                delta *= h_prime(Z[l - 1], out=buffers.h_prime[l - 2])
     return J
 
 
