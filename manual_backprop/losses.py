@@ -92,6 +92,20 @@ def binary_output_delta(a: Array, t: Array) -> Array:
     return ((1.0 - t) * sigmoid(a) - t * sigmoid(-a)) / a.shape[0]  # type: ignore[no-any-return]
 
 
+def _softmax_parts(A: Array) -> tuple[Array, Array, Array]:
+    """``A - max``, ``e^{A - max}`` with each row's largest entry set to 0, and those rows' sums.
+
+    The row maximum is read at ``argmax``: numpy's reductions along a short
+    last axis are much slower than ``argmax`` and one indexed read.
+    """
+    rows, top = np.arange(A.shape[0]), np.argmax(A, axis=1)
+    with np.errstate(over="ignore"):  # a logit spread beyond 1.8e308: see the callers
+        shifted = A - A[rows, top][:, np.newaxis]
+    others = np.exp(shifted)
+    others[rows, top] = 0.0  # all but the largest
+    return shifted, others, np.sum(others, axis=1, keepdims=True)
+
+
 def softmax_cross_entropy(A: Array, T: Array) -> float:
     r"""Mean categorical cross-entropy of a softmax output, from its logits.
 
@@ -118,11 +132,9 @@ def softmax_cross_entropy(A: Array, T: Array) -> float:
     float
         The loss, >= 0.
     """
+    shifted, _, others_sum = _softmax_parts(A)
     with np.errstate(over="ignore"):  # a logit spread beyond 1.8e308 gives log P = -inf ...
-        shifted = A - np.max(A, axis=1, keepdims=True)
-        others = np.exp(shifted)
-        others[np.arange(A.shape[0]), np.argmax(A, axis=1)] = 0.0  # all but the largest
-        log_P = shifted - np.log1p(np.sum(others, axis=1, keepdims=True))
+        log_P = shifted - np.log1p(others_sum)
     # ... and a class with T_ik = 0 adds nothing (0 log 0 = 0), so skip those terms.
     terms = np.multiply(T, log_P, out=np.zeros_like(log_P), where=T != 0.0)
     return float(-np.sum(terms) / A.shape[0])
@@ -139,11 +151,11 @@ def softmax_output_delta(A: Array, T: Array) -> Array:
     Valid only for a softmax output paired with the categorical cross-entropy,
     and only when every row of ``T`` sums to 1 (one-hot rows do).
 
-    The second form is the one computed, with :math:`1 - P_{ik}` summed from
-    the other classes' probabilities, :math:`\sum_{m \ne k} P_{im}`. It is the
-    same number, but where the network is confidently right (``P_ic`` rounds
+    The second form is the one computed, with :math:`1 - P_{ik}` equal to the
+    other classes' share, :math:`\sum_{m \ne k} e^{A_{im}} / \sum_m e^{A_{im}}`. It is
+    the same number, but where the network is confidently right (``P_ic`` rounds
     to 1 for the target class ``c``) ``P_ic - 1`` would keep no correct digit,
-    while the sum of the small probabilities keeps them all. This is the
+    while the sum of the small terms keeps them all. This is the
     multiclass version of :func:`binary_output_delta`'s ``sigma(-a)``.
 
     Parameters
@@ -157,15 +169,16 @@ def softmax_output_delta(A: Array, T: Array) -> Array:
     -------
     ndarray, shape (N, K)
     """
-    P = np.exp(A - np.max(A, axis=1, keepdims=True))
-    P /= np.sum(P, axis=1, keepdims=True)
-    # 1 - P_ik as the sum of the other entries of row i: those before k plus
-    # those after k, each a running sum of non-negative numbers (no cancellation).
-    before = np.zeros_like(P)
-    before[:, 1:] = np.cumsum(P[:, :-1], axis=1)
-    after = np.zeros_like(P)
-    after[:, :-1] = np.cumsum(P[:, :0:-1], axis=1)[:, ::-1]
-    one_minus_P = before + after
+    # With e_ik = e^{A_ik - A_ic} (c the largest logit, e_ic = 1), s_i the sum of the
+    # others and S_i = 1 + s_i: P_ik = e_ik / S_i, and 1 - P_ik = (S_i - e_ik) / S_i,
+    # where S_i - e_ik >= 1 loses nothing for k != c, and is s_i itself for k = c.
+    _, others, others_sum = _softmax_parts(A)
+    total = 1.0 + others_sum
+    rows, top = np.arange(A.shape[0]), np.argmax(A, axis=1)
+    P = others / total
+    P[rows, top] = 1.0 / total[:, 0]
+    one_minus_P = (total - others) / total
+    one_minus_P[rows, top] = others_sum[:, 0] / total[:, 0]
     return (P * (1.0 - T) - T * one_minus_P) / A.shape[0]  # type: ignore[no-any-return]
 
 

@@ -112,6 +112,8 @@ class _Buffers:
 
     def __init__(self, n_samples: int, layer_sizes: Sequence[int]) -> None:
         hidden = layer_sizes[1:-1]
+        #: A vector of N ones, to sum over samples with a matrix product.
+        self.ones = np.ones(n_samples)
         #: Pre-activations ``A_1 .. A_L``.
         self.A = [np.empty((n_samples, n)) for n in layer_sizes[1:]]
         #: Activations ``Z_1 .. Z_{L-1}`` of the hidden layers.
@@ -181,7 +183,9 @@ def _backprop(
             dW_l, db_l = grads[l - 1]
             np.matmul(Z[l - 1].T, delta, out=dW_l)
             dW_l += l2_penalty_grad(W_l, lam)
-            np.sum(delta, axis=0, out=db_l)
+            # dJ/db_l = sum over samples of delta_l, as the product 1^T delta_l:
+            # BLAS does it several times faster than numpy's column sum.
+            np.matmul(buffers.ones, delta, out=db_l)
             if l > 1:  # the inputs X need no delta
                 # delta_{l-1} = h'(A_{l-1}) * (delta_l W_l^T), h' taken from Z_{l-1} = h(A_{l-1})
                 delta = np.matmul(delta, W_l.T, out=buffers.delta[l - 2])
