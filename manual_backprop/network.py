@@ -102,6 +102,20 @@ def _require_finite_result(loss: float, grad: Array | None = None) -> None:
 # ---------------------------------------------------------------- building blocks
 
 
+# Each elementwise step on an (N, n_l) array is several passes through it (the
+# sigmoid alone is four). Once the array outgrows the CPU's cache (S5: 20 MB)
+# every pass waits on main memory; taking the rows a block of ~2 MB at a time
+# and doing all of a step's passes on one block before the next keeps the
+# block in cache in between. Measured: a fifth off S5's whole evaluation.
+_BLOCK_ENTRIES = 1 << 18
+
+
+def _row_blocks(array: Array) -> list[slice]:
+    """Consecutive blocks of rows of ``array``, each about ``_BLOCK_ENTRIES`` entries."""
+    step = max(1, _BLOCK_ENTRIES // max(1, array.shape[1]))
+    return [slice(start, start + step) for start in range(0, array.shape[0], step)]
+
+
 class _Buffers:
     """The large arrays one forward and backward pass writes, for N samples.
 
@@ -141,10 +155,15 @@ def _forward(
     Z: list[Array] = [X]
     for l, (W_l, b_l) in enumerate(params, start=1):
         A_l = np.matmul(Z[-1], W_l, out=buffers.A[l - 1])
-        A_l += b_l
         A.append(A_l)
-        if l < len(params):
-            Z.append(h(A_l, out=buffers.Z[l - 1]))
+        if l == len(params):
+            A_l += b_l
+        else:
+            Z_l = buffers.Z[l - 1]
+            for rows in _row_blocks(A_l):
+                A_l[rows] += b_l
+                h(A_l[rows], out=Z_l[rows])
+            Z.append(Z_l)
     return A, Z
 
 
@@ -189,7 +208,9 @@ def _backprop(
             if l > 1:  # the inputs X need no delta
                 # delta_{l-1} = h'(A_{l-1}) * (delta_l W_l^T), h' taken from Z_{l-1} = h(A_{l-1})
                 delta = np.matmul(delta, W_l.T, out=buffers.delta[l - 2])
-                delta *= h_prime(Z[l - 1], out=buffers.h_prime[l - 2])
+                h_prime_l = buffers.h_prime[l - 2]
+                for rows in _row_blocks(delta):
+                    delta[rows] *= h_prime(Z[l - 1][rows], out=h_prime_l[rows])
     return J
 
 
