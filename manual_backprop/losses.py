@@ -18,6 +18,7 @@ jax_reference.losses : the same losses, with no deltas (``jax.grad`` finds them)
 """
 
 from collections.abc import Sequence
+from typing import NamedTuple
 
 import numpy as np
 from numpy.typing import NDArray
@@ -92,7 +93,17 @@ def binary_output_delta(a: Array, t: Array) -> Array:
     return ((1.0 - t) * sigmoid(a) - t * sigmoid(-a)) / a.shape[0]  # type: ignore[no-any-return]
 
 
-def _softmax_parts(A: Array) -> tuple[Array, Array, Array]:
+class _SoftmaxParts(NamedTuple):
+    """What the softmax loss and its delta share: see :func:`_softmax_parts`."""
+
+    shifted: Array  # A_ik - A_ic, c = the row's largest logit
+    others: Array  # e^{A_ik - A_ic}, with the largest (e_ic = 1) set to 0
+    others_sum: Array  # (N, 1): s_i, the row sums of ``others``
+    rows: NDArray[np.intp]
+    top: NDArray[np.intp]  # c for each row
+
+
+def _softmax_parts(A: Array) -> _SoftmaxParts:
     """``A - max``, ``e^{A - max}`` with each row's largest entry set to 0, and those rows' sums.
 
     The row maximum is read at ``argmax``: numpy's reductions along a short
@@ -103,7 +114,10 @@ def _softmax_parts(A: Array) -> tuple[Array, Array, Array]:
         shifted = A - A[rows, top][:, np.newaxis]
     others = np.exp(shifted)
     others[rows, top] = 0.0  # all but the largest
-    return shifted, others, np.sum(others, axis=1, keepdims=True)
+    # Row sums as a product with a vector of ones: numpy's sum along a short last
+    # axis costs several times more.
+    others_sum = (others @ np.ones(A.shape[1]))[:, np.newaxis]
+    return _SoftmaxParts(shifted, others, others_sum, rows, top)
 
 
 def softmax_cross_entropy(A: Array, T: Array) -> float:
@@ -132,12 +146,18 @@ def softmax_cross_entropy(A: Array, T: Array) -> float:
     float
         The loss, >= 0.
     """
-    shifted, _, others_sum = _softmax_parts(A)
+    return _softmax_cross_entropy(_softmax_parts(A), T)
+
+
+def _softmax_cross_entropy(parts: _SoftmaxParts, T: Array) -> float:
+    """:func:`softmax_cross_entropy` from the parts it shares with the delta."""
     with np.errstate(over="ignore"):  # a logit spread beyond 1.8e308 gives log P = -inf ...
-        log_P = shifted - np.log1p(others_sum)
-    # ... and a class with T_ik = 0 adds nothing (0 log 0 = 0), so skip those terms.
-    terms = np.multiply(T, log_P, out=np.zeros_like(log_P), where=T != 0.0)
-    return float(-np.sum(terms) / A.shape[0])
+        log_P = parts.shifted - np.log1p(parts.others_sum)
+    J = -float(np.vdot(T, log_P))
+    if not np.isfinite(J):
+        # ... and a class with T_ik = 0 adds nothing (0 log 0 = 0): skip those terms.
+        J = -float(np.sum(np.multiply(T, log_P, out=np.zeros_like(log_P), where=T != 0.0)))
+    return J / len(T)
 
 
 def softmax_output_delta(A: Array, T: Array) -> Array:
@@ -172,14 +192,18 @@ def softmax_output_delta(A: Array, T: Array) -> Array:
     # With e_ik = e^{A_ik - A_ic} (c the largest logit, e_ic = 1), s_i the sum of the
     # others and S_i = 1 + s_i: P_ik = e_ik / S_i, and 1 - P_ik = (S_i - e_ik) / S_i,
     # where S_i - e_ik >= 1 loses nothing for k != c, and is s_i itself for k = c.
-    _, others, others_sum = _softmax_parts(A)
+    return _softmax_output_delta(_softmax_parts(A), T)
+
+
+def _softmax_output_delta(parts: _SoftmaxParts, T: Array) -> Array:
+    """:func:`softmax_output_delta` from the parts it shares with the loss."""
+    others, others_sum, rows, top = parts.others, parts.others_sum, parts.rows, parts.top
     total = 1.0 + others_sum
-    rows, top = np.arange(A.shape[0]), np.argmax(A, axis=1)
     P = others / total
     P[rows, top] = 1.0 / total[:, 0]
     one_minus_P = (total - others) / total
     one_minus_P[rows, top] = others_sum[:, 0] / total[:, 0]
-    return (P * (1.0 - T) - T * one_minus_P) / A.shape[0]  # type: ignore[no-any-return]
+    return (P * (1.0 - T) - T * one_minus_P) / len(T)
 
 
 def l2_penalty(weights: Sequence[Array], lam: float) -> float:

@@ -45,6 +45,9 @@ from manual_backprop.activations import (
 )
 from manual_backprop.layout import _unpack, n_params
 from manual_backprop.losses import (
+    _softmax_cross_entropy,
+    _softmax_output_delta,
+    _softmax_parts,
     binary_cross_entropy,
     binary_output_delta,
     l2_penalty,
@@ -193,10 +196,10 @@ def _backprop(
     with np.errstate(over="ignore", invalid="ignore"):  # the caller refuses an overflow
         # Forward pass, keeping every A_l and Z_l.
         A, Z = _forward(params, X, ACTIVATIONS[activation], buffers)
-        J = _output_loss(A[-1], T) + l2_penalty([W_l for W_l, _ in params], lam)
+        data_loss, delta = _output_loss_and_delta(A[-1], T)
+        J = data_loss + l2_penalty([W_l for W_l, _ in params], lam)
 
         # Backward pass, from the output layer down to the first.
-        delta = _output_delta(A[-1], T)
         for l in range(len(params), 0, -1):
             W_l, _ = params[l - 1]
             dW_l, db_l = grads[l - 1]
@@ -219,6 +222,14 @@ def _output_loss(A_L: Array, T: Array) -> float:
     if A_L.shape[1] == 1:
         return binary_cross_entropy(A_L, T)
     return softmax_cross_entropy(A_L, T)
+
+
+def _output_loss_and_delta(A_L: Array, T: Array) -> tuple[float, Array]:
+    """:func:`_output_loss` and :func:`_output_delta`, sharing the softmax's work."""
+    if A_L.shape[1] == 1:
+        return binary_cross_entropy(A_L, T), binary_output_delta(A_L, T)
+    parts = _softmax_parts(A_L)
+    return _softmax_cross_entropy(parts, T), _softmax_output_delta(parts, T)
 
 
 def _output_delta(A_L: Array, T: Array) -> Array:
