@@ -35,6 +35,13 @@ def train(session: nox.Session) -> None:
 
 
 @nox.session
+def bench(session: nox.Session) -> None:
+    """Speed against JAX, PyTorch and scikit-learn (table on stdout, JSON in out/bench.json)."""
+    session.install("-e", ".[bench]")
+    session.run("python", "benchmarks/bench.py", *session.posargs)
+
+
+@nox.session
 def lint(session: nox.Session) -> None:
     """Ruff: style and common bugs."""
     session.install("ruff")
