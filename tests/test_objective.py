@@ -133,3 +133,48 @@ def test_a_batch_large_enough_for_row_blocks_gives_the_per_sample_gradient():
     scale = gradient_scale(W, X, T, sizes, 1e-3, "sigmoid")
     assert abs(J - J_loop) <= 1e-13 * J
     assert np.max(np.abs(grad - grad_loop)) <= 1e-12 * scale
+
+
+def test_objective_defaults_are_those_of_loss_and_grad():
+    W, X, T = _problem([2, 3, 1], 5)
+    J, grad = mb.Objective(X, T, [2, 3, 1])(W)
+    J_ref, grad_ref = mb.loss_and_grad(W, X, T, [2, 3, 1])
+    assert J == J_ref
+    np.testing.assert_array_equal(grad, grad_ref)
+
+
+def test_objective_refuses_a_finite_loss_with_an_overflowing_gradient():
+    """lam W^2 = 1e308 is finite, its gradient 2 lam W = 2e308 is not (as in test_overflow)."""
+    W, X, T = np.array([1.0, 0.0]), np.array([[0.0]]), np.array([0.0])
+    fun = mb.Objective(X, T, [1, 1], 1e308)
+    assert np.isfinite(fun.loss(W))
+    with pytest.raises(ValueError, match="^W: the loss or its gradient overflowed float64"):
+        fun(W)
+
+
+@pytest.mark.parametrize("name", ["sigmoid", "relu", "tanh"])
+def test_derivatives_from_outputs_write_float64_into_out(name):
+    z = ACTIVATIONS[name](np.linspace(-3.0, 3.0, 7))
+    out = np.empty_like(z)
+    assert DERIVATIVES_FROM_OUTPUT[name](z, out=out) is out
+    assert DERIVATIVES_FROM_OUTPUT[name](z).dtype == np.float64
+
+
+def test_objective_reuses_its_working_arrays():
+    """The point of an Objective: after it is made, a call allocates the gradient and small
+    per-layer temporaries, never another (N, n_l) array (tracemalloc sees numpy's buffers)."""
+    import tracemalloc
+
+    sizes = [4, 256, 1]
+    W, X, T = _problem(sizes, 2000)
+    fun = mb.Objective(X, T, sizes, 1e-3)
+    one_layer = 2000 * 256 * 8  # bytes of one (N, n_1) float64 array
+    for call in (lambda: fun(W), lambda: fun.loss(W)):
+        call()
+        tracemalloc.start()
+        try:
+            call()
+            peak = tracemalloc.get_traced_memory()[1]
+        finally:
+            tracemalloc.stop()
+        assert peak < one_layer / 4
