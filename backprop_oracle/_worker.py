@@ -193,6 +193,20 @@ def _text(exc: BaseException, path: str) -> str:
     return "".join(lines)[-MAX_TEXT:]
 
 
+def _failure(exc: BaseException, path: str, importing: bool) -> dict[str, Any]:
+    """The answer for an exception the submission raised, while imported or called."""
+    if isinstance(exc, MemoryError):
+        return {"status": "memory", "message": _text(exc, path)}
+    status = "import-error" if importing else "exception"
+    if isinstance(exc, SystemExit):
+        where = " while imported" if importing else ""
+        return {
+            "status": status if importing else "exit",
+            "message": f"called exit({exc.code!r}){where}",
+        }
+    return {"status": status, "message": _text(exc, path)}
+
+
 def _convert(result: Any, n: int, np: ModuleType) -> tuple[float, Any] | str:
     """``(loss, grad)`` as float64, or why the returned value breaks the contract."""
     if not isinstance(result, tuple | list) or len(result) != 2:
@@ -235,12 +249,8 @@ def _serve(
             else:
                 result = fn(W, X, T, list(header["layer_sizes"]), float(header["lam"]))
             converted = _convert(result, n, np)
-        except SystemExit as exc:
-            reply = {"status": "exit", "message": f"called exit({exc.code!r})"}
-        except MemoryError as exc:
-            reply = {"status": "memory", "message": _text(exc, path)}
         except BaseException as exc:
-            reply = {"status": "exception", "message": _text(exc, path)}
+            reply = _failure(exc, path, importing=False)
         else:
             if isinstance(converted, str):
                 reply = {"status": "bad-return", "message": converted}
@@ -330,12 +340,8 @@ def main(argv: list[str]) -> None:
         module = importlib.util.module_from_spec(spec)
         sys.modules["submission"] = module
         spec.loader.exec_module(module)
-    except SystemExit as exc:
-        hello = {"status": "import-error", "message": f"called exit({exc.code!r}) while imported"}
-    except MemoryError as exc:
-        hello = {"status": "memory", "message": _text(exc, path)}
     except BaseException as exc:
-        hello = {"status": "import-error", "message": _text(exc, path)}
+        hello = _failure(exc, path, importing=True)
     else:
         fn = getattr(module, function, None)
         if not callable(fn):
