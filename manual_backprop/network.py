@@ -4,7 +4,9 @@
 products; :func:`loss_and_grad_per_sample` is the exercise's literal
 algorithm (Exercise 2a, after Bishop, *Pattern Recognition and Machine
 Learning*, section 5.3.1), one sample at a time. They compute the same
-numbers; read the second to learn, run the first.
+numbers; read the second to learn, run the first. :class:`Objective` is the
+first prepared for ``scipy.optimize.minimize``: the data checked once and the
+working arrays reused on every call.
 
 Model, for ``layer_sizes = [n_0, ..., n_L]`` (see the package docstring for
 the notation)::
