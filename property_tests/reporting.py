@@ -42,11 +42,11 @@ def mismatch_report(
             if worst is None or gap[index] > worst[0]:
                 worst = (float(gap[index]), name, index, float(a[index]), float(e[index]))
     assert worst is not None
-    gap, name, index, a, e = worst
-    where = ", ".join(map(str, index))
+    largest, block, position, value_a, value_e = worst
+    where = ", ".join(map(str, position))
     return (
-        f"worst entry {name}[{where}]: {labels[0]} = {a!r}, {labels[1]} = {e!r}, "
-        f"|difference| = {gap:.3g}; layer_sizes {list(layer_sizes)}"
+        f"worst entry {block}[{where}]: {labels[0]} = {value_a!r}, {labels[1]} = {value_e!r}, "
+        f"|difference| = {largest:.3g}; layer_sizes {list(layer_sizes)}"
     )
 
 

@@ -15,13 +15,14 @@ import pytest
 
 import manual_backprop as mb
 from backprop_oracle import Finding, Options, Result, check_file, template
-from backprop_oracle.checks import entry_name, localise
+from backprop_oracle.checks import localise
 from backprop_oracle.cli import main
 from backprop_oracle.layouts import LAYOUTS, from_layout, layout_order, to_layout
 from backprop_oracle.mistakes import Variant, read_vector, write_vector
 from backprop_oracle.sandbox import sandbox_available
 from backprop_oracle.static import forbidden_imports
 from manual_backprop.gradcheck import gradient_scale
+from property_tests.reporting import block_of
 
 # ------------------------------------------------------------------ layouts
 
@@ -80,10 +81,10 @@ def test_forbidden_imports_found_in_the_source(source, expected):
 
 def test_entry_names_follow_the_canonical_layout():
     sizes = [2, 3, 1]  # W1: 0-5, b1: 6-8, W2: 9-11, b2: 12
-    names = [entry_name(i, sizes) for i in (0, 5, 6, 8, 9, 11, 12)]
+    names = [block_of(i, sizes) for i in (0, 5, 6, 8, 9, 11, 12)]
     assert names == ["W1[0, 0]", "W1[1, 2]", "b1[0]", "b1[2]", "W2[0, 0]", "W2[2, 0]", "b2[0]"]
     with pytest.raises(IndexError):
-        entry_name(13, sizes)
+        block_of(13, sizes)
 
 
 def test_localise_names_the_wrong_block_and_its_worst_entries():
