@@ -20,6 +20,7 @@ nothing from the worker is unpickled or evaluated.
 
 import contextlib
 import functools
+import json
 import os
 import selectors
 import shutil
@@ -277,8 +278,6 @@ class Worker:
         return f"the worker process exited with status {code} in the middle of a call"
 
     def _receive(self, timeout: float) -> tuple[dict[str, Any], bytes]:
-        import json
-
         deadline = time.monotonic() + timeout
         length = int.from_bytes(self._read(8, deadline), "little")
         if length > MAX_HEADER:
