@@ -24,12 +24,18 @@ jax_reference.network : the same forward pass and loss; its gradient comes
     from ``jax.value_and_grad`` and it has no backward code.
 """
 
-from collections.abc import Callable, Sequence
+import itertools
+import os
+import threading
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor, wait
+from contextlib import contextmanager
 from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 from scipy.special import softmax
+from threadpoolctl import ThreadpoolController
 
 from manual_backprop._checks import (
     check_activation,
@@ -115,9 +121,14 @@ def _require_finite_result(loss: float, grad: Array | None = None) -> None:
 _BLOCK_ENTRIES = 1 << 18
 
 
+def _block_rows(n_columns: int) -> int:
+    """How many rows of an array with ``n_columns`` columns make one block."""
+    return max(1, _BLOCK_ENTRIES // max(1, n_columns))
+
+
 def _row_blocks(array: Array) -> list[slice]:
     """Consecutive blocks of rows of ``array``, each about ``_BLOCK_ENTRIES`` entries."""
-    step = max(1, _BLOCK_ENTRIES // max(1, array.shape[1]))
+    step = _block_rows(array.shape[1])
     return [slice(start, start + step) for start in range(0, array.shape[0], step)]
 
 
@@ -135,11 +146,14 @@ class _Buffers:
         self.ones = np.ones(n_samples)
         #: Pre-activations ``A_1 .. A_L``.
         self.A = [np.empty((n_samples, n)) for n in layer_sizes[1:]]
-        #: Activations ``Z_1 .. Z_{L-1}`` of the hidden layers.
-        self.Z = [np.empty((n_samples, n)) for n in hidden]
-        #: ``h'(A_l)`` and ``delta_l`` of the hidden layers.
-        self.h_prime = [np.empty((n_samples, n)) for n in hidden]
+        #: Activations ``Z_1 .. Z_{L-1}`` of the hidden layers, written over
+        #: ``A_1 .. A_{L-1}``: backpropagation needs ``Z_l`` (``h'`` is taken
+        #: from it), never ``A_l`` again.
+        self.Z = self.A[:-1]
+        #: ``delta_l`` of the hidden layers.
         self.delta = [np.empty((n_samples, n)) for n in hidden]
+        #: ``h'`` of one block of rows of each hidden layer (see ``_row_blocks``).
+        self.h_prime = [np.empty((min(n_samples, _block_rows(n)), n)) for n in hidden]
 
 
 def _forward(
@@ -150,7 +164,8 @@ def _forward(
     Returns
     -------
     A : list of ndarray
-        Pre-activations ``[A_1, ..., A_L]``, ``A_l`` of shape (N, n_l).
+        Pre-activations ``[A_1, ..., A_L]``, ``A_l`` of shape (N, n_l); with
+        ``buffers``, those of the hidden layers are overwritten by ``Z_l``.
     Z : list of ndarray
         Layer inputs ``[Z_0 = X, Z_1, ..., Z_{L-1}]``, ``Z_l`` of shape (N, n_l).
     """
@@ -215,8 +230,171 @@ def _backprop(
                 delta = np.matmul(delta, W_l.T, out=buffers.delta[l - 2])
                 h_prime_l = buffers.h_prime[l - 2]
                 for rows in _row_blocks(delta):
-                    delta[rows] *= h_prime(Z[l - 1][rows], out=h_prime_l[rows])
+                    block = delta[rows]
+                    block *= h_prime(Z[l - 1][rows], out=h_prime_l[: len(block)])
     return J
+
+
+# ---------------------------------------------------------------- a large batch in parts
+
+# Between its matrix products a pass spends about half its time in elementwise
+# steps (the activation, h', the products with delta), which numpy runs on one
+# core while the others idle. On a large batch it pays to cut the
+# rows into consecutive parts, one per core, and backpropagate each part in a
+# thread of its own with BLAS on one thread: two one-thread products side by
+# side are as fast as one two-thread product, and the elementwise steps now
+# run on every core. Each part gives its rows' mean loss and gradient; their
+# average weighted by the parts' sizes is the batch's. Measured on 2 cores
+# (benchmarks/bench.py): S4 a fifth faster, S5 an eighth. The parts, not the
+# threads, fix the numbers: run one after the other (another parallel call
+# already running) they give the same bits.
+#
+# A part must hold at least this many entries of the layers' pre-activations
+# (rows x sum of n_1 .. n_L); below it the threads' hand-offs cost more than
+# they save (measured: 64-128-128-1 breaks even near N = 1000).
+_MIN_ENTRIES_PER_PART = 1 << 17
+
+
+class _Part:
+    """Consecutive rows of the batch, with their own buffers and gradient."""
+
+    def __init__(self, rows: slice, layer_sizes: Sequence[int]) -> None:
+        self.rows = rows
+        self.n_samples = rows.stop - rows.start
+        self.buffers = _Buffers(self.n_samples, layer_sizes)
+        self.grad = np.empty(n_params(layer_sizes))
+
+
+def _parts(n_samples: int, layer_sizes: Sequence[int]) -> list[_Part]:
+    """The batch cut into as many parts as BLAS has threads and the work allows.
+
+    One part (no threads) when BLAS has one thread: the caller, or whoever
+    limited BLAS, has said this process gets one core.
+    """
+    entries = n_samples * sum(layer_sizes[1:])
+    n_parts = min(n_samples, entries // _MIN_ENTRIES_PER_PART)
+    if n_parts >= 2:  # only then is BLAS asked, which takes microseconds
+        n_parts = min(n_parts, _blas_threads())
+    if n_parts <= 1:
+        return [_Part(slice(0, n_samples), layer_sizes)]
+    bounds = [n_samples * k // n_parts for k in range(n_parts + 1)]
+    return [_Part(slice(a, b), layer_sizes) for a, b in itertools.pairwise(bounds)]
+
+
+_controller: ThreadpoolController | None = None  # made on first use: it costs milliseconds
+_pool: ThreadPoolExecutor | None = None
+# One parallel evaluation at a time: it sets BLAS's thread count for the whole process.
+_parallel_lock = threading.Lock()
+
+
+def _blas() -> ThreadpoolController:
+    """The process's BLAS libraries (numpy's, scipy's), to read and limit their threads."""
+    global _controller
+    if _controller is None:
+        _controller = ThreadpoolController().select(user_api="blas")
+    return _controller
+
+
+def _blas_threads() -> int:
+    """How many threads BLAS may use now."""
+    return max((lib.num_threads for lib in _blas().lib_controllers), default=1)
+
+
+def _forget_threads() -> None:
+    """In a forked child: the parent's pool threads and lock holders do not exist there."""
+    global _pool, _parallel_lock
+    _pool, _parallel_lock = None, threading.Lock()
+
+
+os.register_at_fork(after_in_child=_forget_threads)
+
+
+@contextmanager
+def _threads() -> Iterator[ThreadPoolExecutor | None]:
+    """A pool of threads with BLAS on one thread; None if BLAS has been limited to one
+    thread since the parts were cut, or if another call holds the pool."""
+    global _pool
+    if _blas_threads() < 2 or not _parallel_lock.acquire(blocking=False):
+        yield None
+        return
+    try:
+        if _pool is None:
+            _pool = ThreadPoolExecutor(thread_name_prefix="manual_backprop")
+        with _blas().limit(limits=1):
+            yield _pool
+    finally:
+        _parallel_lock.release()
+
+
+def _in_parts(
+    evaluate: Callable[[_Part], float], parts: list[_Part], pool: ThreadPoolExecutor | None
+) -> list[float]:
+    """``evaluate(part)`` for every part, each in a thread of ``pool`` if there is one."""
+    if pool is None:
+        return [evaluate(part) for part in parts]
+    others = [pool.submit(evaluate, part) for part in parts[1:]]
+    try:
+        first = evaluate(parts[0])
+    finally:
+        wait(others)  # never leave a thread writing into the buffers
+    return [first] + [future.result() for future in others]
+
+
+def _shares(parts: list[_Part]) -> list[float]:
+    """Each part's share of the rows: the weights that turn the parts' means into the batch's."""
+    n_samples = sum(part.n_samples for part in parts)
+    return [part.n_samples / n_samples for part in parts]
+
+
+def _backprop_in_parts(
+    params: Params,
+    X: Array,
+    T: Array,
+    lam: float,
+    activation: str,
+    grad: Array,
+    parts: list[_Part],
+) -> float:
+    """:func:`_backprop` of the batch cut into ``parts``; fills ``grad``, returns ``J``."""
+    sizes = [X.shape[1]] + [W_l.shape[1] for W_l, _ in params]
+    if len(parts) == 1:
+        return _backprop(params, X, T, lam, activation, _unpack(grad, sizes), parts[0].buffers)
+
+    def data_term(part: _Part) -> float:
+        """The part's mean loss without the penalty; its gradient goes to ``part.grad``."""
+        rows, grads = part.rows, _unpack(part.grad, sizes)
+        return _backprop(params, X[rows], T[rows], 0.0, activation, grads, part.buffers)
+
+    # All of it with BLAS on one thread, the penalty's products too: a BLAS call
+    # on several threads leaves them spinning for a while afterwards, taking
+    # the cores from the parts of the next call.
+    with _threads() as pool:
+        losses = _in_parts(data_term, parts, pool)
+        shares = _shares(parts)
+        np.multiply(parts[0].grad, shares[0], out=grad)
+        for part, share in zip(parts[1:], shares[1:], strict=True):
+            grad += share * part.grad
+        for (W_l, _), (dW_l, _) in zip(params, _unpack(grad, sizes), strict=True):
+            dW_l += l2_penalty_grad(W_l, lam)
+        data_loss = sum(share * J_p for share, J_p in zip(shares, losses, strict=True))
+        return data_loss + l2_penalty([W_l for W_l, _ in params], lam)
+
+
+def _loss_in_parts(
+    params: Params, X: Array, T: Array, lam: float, activation: str, parts: list[_Part]
+) -> float:
+    """:func:`_loss_value` of the batch cut into ``parts`` as :func:`_backprop_in_parts` cuts it."""
+    if len(parts) == 1:
+        return _loss_value(params, X, T, lam, activation, parts[0].buffers)
+
+    def data_term(part: _Part) -> float:
+        rows = part.rows
+        return _loss_value(params, X[rows], T[rows], 0.0, activation, part.buffers)
+
+    with _threads() as pool:  # as in _backprop_in_parts
+        losses = _in_parts(data_term, parts, pool)
+        data_loss = sum(share * J_p for share, J_p in zip(_shares(parts), losses, strict=True))
+        return data_loss + l2_penalty([W_l for W_l, _ in params], lam)
 
 
 def _output_loss(A_L: Array, T: Array) -> float:
@@ -363,8 +541,8 @@ def loss(
     --------
     jax_reference.loss
     """
-    _, params, X, T, lam, activation = _prepare_loss(W, X, T, layer_sizes, lam, activation)
-    J = _loss_value(params, X, T, lam, activation)
+    sizes, params, X, T, lam, activation = _prepare_loss(W, X, T, layer_sizes, lam, activation)
+    J = _loss_in_parts(params, X, T, lam, activation, _parts(len(X), sizes))
     _require_finite_result(J)
     return J
 
@@ -409,7 +587,7 @@ def loss_and_grad(
     """
     sizes, params, X, T, lam, activation = _prepare_loss(W, X, T, layer_sizes, lam, activation)
     grad = np.empty(n_params(sizes))
-    J = _backprop(params, X, T, lam, activation, _unpack(grad, sizes), _Buffers(len(X), sizes))
+    J = _backprop_in_parts(params, X, T, lam, activation, grad, _parts(len(X), sizes))
     _require_finite_result(J, grad)
     return J, grad
 
@@ -459,21 +637,20 @@ class Objective:
         self.X = check_inputs(X, self.layer_sizes[0]).copy()
         self.T = check_targets(T, len(self.X), self.layer_sizes[-1]).copy()
         self.n_params = n_params(self.layer_sizes)
-        self._buffers = _Buffers(len(self.X), self.layer_sizes)
+        self._parts = _parts(len(self.X), self.layer_sizes)
 
     def __call__(self, W: Array) -> tuple[float, Array]:
         """``(J(W), dJ/dW)``, as :func:`loss_and_grad`."""
         params = _unpack(check_weights(W, self.n_params), self.layer_sizes)
         grad = np.empty(self.n_params)
-        grads = _unpack(grad, self.layer_sizes)
-        J = _backprop(params, self.X, self.T, self.lam, self.activation, grads, self._buffers)
+        J = _backprop_in_parts(params, self.X, self.T, self.lam, self.activation, grad, self._parts)
         _require_finite_result(J, grad)
         return J, grad
 
     def loss(self, W: Array) -> float:
         """``J(W)`` alone, as :func:`loss`."""
         params = _unpack(check_weights(W, self.n_params), self.layer_sizes)
-        J = _loss_value(params, self.X, self.T, self.lam, self.activation, self._buffers)
+        J = _loss_in_parts(params, self.X, self.T, self.lam, self.activation, self._parts)
         _require_finite_result(J)
         return J
 

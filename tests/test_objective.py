@@ -1,9 +1,15 @@
 """The fast paths: Objective, out= buffers, derivatives from outputs, blocks of rows."""
 
+import os
+import select
+import signal
+import threading
+
 import numpy as np
 import pytest
 
 import manual_backprop as mb
+from manual_backprop import network
 from manual_backprop.activations import ACTIVATIONS, DERIVATIVES, DERIVATIVES_FROM_OUTPUT
 from manual_backprop.gradcheck import gradient_scale
 from manual_backprop.network import _BLOCK_ENTRIES, _row_blocks
@@ -121,12 +127,14 @@ def test_row_blocks_cover_every_row_once():
         )
 
 
-def test_a_batch_large_enough_for_row_blocks_gives_the_per_sample_gradient():
-    """2100 samples x 128 hidden units: the hidden arrays are taken in two row blocks.
-    Same sums in another order as the per-sample algorithm (property 4's 1e-12 of the
-    gradient's scale, see property_tests/tolerances.py)."""
+def test_a_batch_large_enough_for_row_blocks_gives_the_per_sample_gradient(monkeypatch):
+    """2100 samples x 128 hidden units, in one part: the hidden arrays are taken in two
+    row blocks. Same sums in another order as the per-sample algorithm (property 4's
+    1e-12 of the gradient's scale, see property_tests/tolerances.py)."""
+    monkeypatch.setattr(network, "_MIN_ENTRIES_PER_PART", 2100 * 129)  # exactly one part
     sizes = [2, 128, 1]
     W, X, T = _problem(sizes, 2100)
+    assert len(network._parts(2100, sizes)) == 1
     assert len(_row_blocks(np.empty((2100, 128)))) == 2
     J, grad = mb.Objective(X, T, sizes, 1e-3)(W)
     J_loop, grad_loop = mb.loss_and_grad_per_sample(W, X, T, sizes, 1e-3)
@@ -178,3 +186,159 @@ def test_objective_reuses_its_working_arrays():
         finally:
             tracemalloc.stop()
         assert peak < one_layer / 4
+
+
+# ---------------------------------------------------------------- a large batch in parts
+
+
+@pytest.fixture
+def three_threads(monkeypatch):
+    """Every batch cut into up to 3 parts, as on a machine whose BLAS has 3 threads."""
+    monkeypatch.setattr(network, "_MIN_ENTRIES_PER_PART", 1)
+    monkeypatch.setattr(network, "_blas_threads", lambda: 3)
+
+
+@pytest.mark.usefixtures("three_threads")
+@pytest.mark.parametrize("n_samples", [1, 2, 3, 7, 100])
+def test_parts_cover_the_rows_once_in_order_and_none_is_empty(n_samples):
+    parts = network._parts(n_samples, [2, 3, 1])
+    assert len(parts) == min(3, n_samples)
+    assert [p.rows.start for p in parts] == [0] + [p.rows.stop for p in parts[:-1]]
+    assert parts[-1].rows.stop == n_samples
+    sizes = [p.n_samples for p in parts]
+    assert min(sizes) >= 1
+    assert max(sizes) - min(sizes) <= 1
+
+
+def test_small_batches_and_one_blas_thread_get_one_part():
+    from threadpoolctl import threadpool_limits
+
+    assert len(network._parts(200, [2, 10, 10, 10, 10, 1])) == 1  # Exercise 2: no threads
+    with threadpool_limits(limits=1, user_api="blas"):
+        assert len(network._parts(10**6, [784, 256, 1])) == 1
+
+
+@pytest.mark.usefixtures("three_threads")
+@pytest.mark.parametrize("activation", ["sigmoid", "relu", "tanh"])
+@pytest.mark.parametrize("sizes", [[3, 1], [2, 5, 1], [4, 6, 6, 3]])
+def test_parts_give_the_per_sample_numbers(sizes, activation):
+    """7 rows in parts of 2, 2 and 3, each part's means weighted by its share: the same
+    sums in another order (property 4's bounds: the loss to 1e-13 of itself, the gradient
+    to 1e-12 of its scale, see property_tests/tolerances.py)."""
+    W, X, T = _problem(sizes, 7)
+    assert [p.n_samples for p in network._parts(7, sizes)] == [2, 2, 3]
+    J, grad = mb.loss_and_grad(W, X, T, sizes, 0.1, activation)
+    J_loop, grad_loop = mb.loss_and_grad_per_sample(W, X, T, sizes, 0.1, activation)
+    scale = gradient_scale(W, X, T, sizes, 0.1, activation)
+    assert abs(J - J_loop) <= 1e-13 * J_loop
+    assert np.max(np.abs(grad - grad_loop)) <= 1e-12 * scale
+    # The loss alone and the Objective cut the batch alike: the same bits.
+    assert mb.loss(W, X, T, sizes, 0.1, activation) == J
+    fun = mb.Objective(X, T, sizes, 0.1, activation)
+    J_fun, grad_fun = fun(W)
+    assert J_fun == J
+    assert fun.loss(W) == J
+    np.testing.assert_array_equal(grad_fun, grad)
+
+
+def _recording_thread_names(monkeypatch):
+    """Make ``network._backprop`` note the thread it runs in and BLAS's thread count there."""
+    from threadpoolctl import threadpool_info
+
+    seen = []
+    backprop = network._backprop
+
+    def recording(*args):
+        blas = [lib["num_threads"] for lib in threadpool_info() if lib["user_api"] == "blas"]
+        seen.append((threading.current_thread().name, max(blas)))
+        return backprop(*args)
+
+    monkeypatch.setattr(network, "_backprop", recording)
+    return seen
+
+
+@pytest.mark.usefixtures("three_threads")
+def test_the_parts_run_in_threads_with_one_blas_thread_and_the_threads_change_no_bit(
+    monkeypatch,
+):
+    sizes = [4, 6, 6, 3]
+    W, X, T = _problem(sizes, 50)
+    blas_before = network._blas().info()
+    seen = _recording_thread_names(monkeypatch)
+    J, grad = mb.loss_and_grad(W, X, T, sizes, 0.1)
+    assert len(seen) == 3
+    assert {name for name, _ in seen} - {threading.current_thread().name}  # a pool thread
+    assert all(blas == 1 for _, blas in seen)
+    assert network._blas().info() == blas_before  # restored
+
+    # Another call holding the threads: the parts run one after the other, here.
+    seen.clear()
+    with network._parallel_lock:
+        J_here, grad_here = mb.loss_and_grad(W, X, T, sizes, 0.1)
+    assert {name for name, _ in seen} == {threading.current_thread().name}
+    assert J_here == J
+    np.testing.assert_array_equal(grad_here, grad)
+
+
+@pytest.mark.usefixtures("three_threads")
+def test_a_failing_part_lets_go_of_the_threads_and_of_blas(monkeypatch):
+    sizes = [2, 5, 1]
+    W, X, T = _problem(sizes, 9)
+    blas_before = network._blas().info()
+    backprop = network._backprop
+
+    def failing_in_a_pool_thread(*args):
+        if threading.current_thread() is not threading.main_thread():
+            raise RuntimeError("a part failed")
+        return backprop(*args)
+
+    monkeypatch.setattr(network, "_backprop", failing_in_a_pool_thread)
+    with pytest.raises(RuntimeError, match="a part failed"):
+        mb.loss_and_grad(W, X, T, sizes)
+    assert network._blas().info() == blas_before
+    assert not network._parallel_lock.locked()
+
+
+def test_an_objective_made_before_blas_was_limited_runs_its_parts_without_threads(monkeypatch):
+    from threadpoolctl import threadpool_limits
+
+    monkeypatch.setattr(network, "_MIN_ENTRIES_PER_PART", 1)
+    monkeypatch.setattr(network, "_blas_threads", lambda: 2)
+    sizes = [2, 5, 1]
+    W, X, T = _problem(sizes, 9)
+    fun = mb.Objective(X, T, sizes)
+    assert len(fun._parts) == 2
+    monkeypatch.undo()
+    seen = _recording_thread_names(monkeypatch)
+    with threadpool_limits(limits=1, user_api="blas"):
+        fun(W)
+    assert {name for name, _ in seen} == {threading.current_thread().name}
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork")
+@pytest.mark.usefixtures("three_threads")
+def test_a_forked_child_gets_threads_of_its_own():
+    """The parent's pool threads do not exist in a child made by fork (multiprocessing's
+    default on Linux): without a new pool there, the child would wait for them forever."""
+    sizes = [2, 5, 1]
+    W, X, T = _problem(sizes, 9)
+    _, grad = mb.loss_and_grad(W, X, T, sizes)  # the parent's pool now exists
+    assert network._pool is not None
+    read_end, write_end = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: send the gradient's bytes, and leave at once
+        try:
+            os.write(write_end, mb.loss_and_grad(W, X, T, sizes)[1].tobytes())
+        finally:
+            os._exit(0)
+    os.close(write_end)
+    try:
+        ready, _, _ = select.select([read_end], [], [], 60.0)
+        assert ready, "the forked child did not answer within 60 s"
+        answer = os.read(read_end, grad.nbytes)
+    finally:
+        os.close(read_end)
+        if not ready:
+            os.kill(pid, signal.SIGKILL)
+        os.waitpid(pid, 0)
+    np.testing.assert_array_equal(np.frombuffer(answer), grad)
