@@ -97,7 +97,7 @@ def make_torch(
         J = loss(W_t)
         J.backward()
         assert W_t.grad is not None
-        return float(J), W_t.grad.numpy()
+        return J.item(), W_t.grad.numpy()
 
     def loss_only(W: Array) -> float:
         with torch.no_grad():

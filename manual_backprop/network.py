@@ -25,6 +25,7 @@ jax_reference.network : the same forward pass and loss; its gradient comes
 """
 
 import itertools
+import math
 import os
 import threading
 from collections.abc import Callable, Iterator, Sequence
@@ -76,6 +77,8 @@ __all__ = [
 
 Array = NDArray[np.float64]
 Params = list[tuple[Array, Array]]
+Shape = tuple[int, ...]
+Shapes = list[Shape]
 
 
 # ---------------------------------------------------------------- validation
@@ -140,20 +143,67 @@ class _Buffers:
     the operating system zeroing) several (N, n_l) arrays per call.
     """
 
-    def __init__(self, n_samples: int, layer_sizes: Sequence[int]) -> None:
-        hidden = layer_sizes[1:-1]
+    def __init__(self, n_samples: int, layer_sizes: Sequence[int], memory: "_Memory") -> None:
+        ones, A, delta, h_prime = self.shapes(n_samples, layer_sizes)
         #: A vector of N ones, to sum over samples with a matrix product.
-        self.ones = np.ones(n_samples)
+        self.ones = memory.take(ones)
+        self.ones.fill(1.0)
         #: Pre-activations ``A_1 .. A_L``.
-        self.A = [np.empty((n_samples, n)) for n in layer_sizes[1:]]
+        self.A = [memory.take(shape) for shape in A]
         #: Activations ``Z_1 .. Z_{L-1}`` of the hidden layers, written over
         #: ``A_1 .. A_{L-1}``: backpropagation needs ``Z_l`` (``h'`` is taken
         #: from it), never ``A_l`` again.
         self.Z = self.A[:-1]
         #: ``delta_l`` of the hidden layers.
-        self.delta = [np.empty((n_samples, n)) for n in hidden]
+        self.delta = [memory.take(shape) for shape in delta]
         #: ``h'`` of one block of rows of each hidden layer (see ``_row_blocks``).
-        self.h_prime = [np.empty((min(n_samples, _block_rows(n)), n)) for n in hidden]
+        self.h_prime = [memory.take(shape) for shape in h_prime]
+
+    @staticmethod
+    def shapes(n_samples: int, layer_sizes: Sequence[int]) -> tuple[Shape, Shapes, Shapes, Shapes]:
+        """The shapes of ``ones``, ``A``, ``delta`` and ``h_prime``."""
+        hidden = layer_sizes[1:-1]
+        return (
+            (n_samples,),
+            [(n_samples, n) for n in layer_sizes[1:]],
+            [(n_samples, n) for n in hidden],
+            [(min(n_samples, _block_rows(n)), n) for n in hidden],
+        )
+
+    @classmethod
+    def entries(cls, n_samples: int, layer_sizes: Sequence[int]) -> int:
+        """How many float64 entries the buffers need, each rounded up to a cache line."""
+        ones, A, delta, h_prime = cls.shapes(n_samples, layer_sizes)
+        return sum(_Memory.rounded(math.prod(shape)) for shape in [ones, *A, *delta, *h_prime])
+
+
+class _Memory:
+    """One allocation handed out as arrays, each starting on a 64-byte cache line.
+
+    Why one: the C library hands a freed block of a few MB back to the
+    operating system, and a call's new arrays then cost a page fault per 4 KB
+    (measured: 12 MB of them, 3 ms, two thirds of S4's evaluation). A single
+    large block raises the library's threshold for that to twice its size,
+    and the next call of the same size reuses the block as it is.
+    """
+
+    LINE = 8  # float64 entries in a cache line
+
+    @classmethod
+    def rounded(cls, n_entries: int) -> int:
+        """``n_entries`` rounded up to whole cache lines."""
+        return -(-n_entries // cls.LINE) * cls.LINE
+
+    def __init__(self, n_entries: int) -> None:
+        memory = np.empty(n_entries + self.LINE)
+        first = (-memory.ctypes.data // memory.itemsize) % self.LINE  # the first line's start
+        self._free = memory[first : first + n_entries]
+
+    def take(self, shape: Shape) -> Array:
+        """The next ``prod(shape)`` entries, as a C-ordered array of that shape."""
+        size = math.prod(shape)
+        taken, self._free = self._free[:size], self._free[self.rounded(size) :]
+        return taken.reshape(shape)
 
 
 def _forward(
@@ -169,17 +219,15 @@ def _forward(
     Z : list of ndarray
         Layer inputs ``[Z_0 = X, Z_1, ..., Z_{L-1}]``, ``Z_l`` of shape (N, n_l).
     """
-    if buffers is None:
-        buffers = _Buffers(X.shape[0], [X.shape[1]] + [W_l.shape[1] for W_l, _ in params])
     A: list[Array] = []
     Z: list[Array] = [X]
     for l, (W_l, b_l) in enumerate(params, start=1):
-        A_l = np.matmul(Z[-1], W_l, out=buffers.A[l - 1])
+        A_l = np.matmul(Z[-1], W_l, out=None if buffers is None else buffers.A[l - 1])
         A.append(A_l)
         if l == len(params):
             A_l += b_l
         else:
-            Z_l = buffers.Z[l - 1]
+            Z_l = np.empty_like(A_l) if buffers is None else buffers.Z[l - 1]
             for rows in _row_blocks(A_l):
                 A_l[rows] += b_l
                 h(A_l[rows], out=Z_l[rows])
@@ -258,11 +306,16 @@ _MIN_ENTRIES_PER_PART = 1 << 17
 class _Part:
     """Consecutive rows of the batch, with their own buffers and gradient."""
 
-    def __init__(self, rows: slice, layer_sizes: Sequence[int]) -> None:
+    def __init__(self, rows: slice, layer_sizes: Sequence[int], memory: _Memory) -> None:
         self.rows = rows
         self.n_samples = rows.stop - rows.start
-        self.buffers = _Buffers(self.n_samples, layer_sizes)
-        self.grad = np.empty(n_params(layer_sizes))
+        self.buffers = _Buffers(self.n_samples, layer_sizes, memory)
+        self.grad = memory.take((n_params(layer_sizes),))
+
+    @staticmethod
+    def entries(n_samples: int, layer_sizes: Sequence[int]) -> int:
+        """How many entries of memory a part of ``n_samples`` rows takes."""
+        return _Buffers.entries(n_samples, layer_sizes) + _Memory.rounded(n_params(layer_sizes))
 
 
 def _parts(n_samples: int, layer_sizes: Sequence[int]) -> list[_Part]:
@@ -275,10 +328,11 @@ def _parts(n_samples: int, layer_sizes: Sequence[int]) -> list[_Part]:
     n_parts = min(n_samples, entries // _MIN_ENTRIES_PER_PART)
     if n_parts >= 2:  # only then is BLAS asked, which takes microseconds
         n_parts = min(n_parts, _blas_threads())
-    if n_parts <= 1:
-        return [_Part(slice(0, n_samples), layer_sizes)]
+    n_parts = max(1, n_parts)
     bounds = [n_samples * k // n_parts for k in range(n_parts + 1)]
-    return [_Part(slice(a, b), layer_sizes) for a, b in itertools.pairwise(bounds)]
+    rows = [slice(a, b) for a, b in itertools.pairwise(bounds)]
+    memory = _Memory(sum(_Part.entries(part.stop - part.start, layer_sizes) for part in rows))
+    return [_Part(part, layer_sizes, memory) for part in rows]
 
 
 _controller: ThreadpoolController | None = None  # made on first use: it costs milliseconds

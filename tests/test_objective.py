@@ -1,9 +1,11 @@
 """The fast paths: Objective, out= buffers, derivatives from outputs, blocks of rows."""
 
+import itertools
 import os
 import select
 import signal
 import threading
+import warnings
 
 import numpy as np
 import pytest
@@ -325,7 +327,10 @@ def test_a_forked_child_gets_threads_of_its_own():
     _, grad = mb.loss_and_grad(W, X, T, sizes)  # the parent's pool now exists
     assert network._pool is not None
     read_end, write_end = os.pipe()
-    pid = os.fork()
+    with warnings.catch_warnings():
+        # Other libraries loaded in this test process (JAX) warn at every fork.
+        warnings.simplefilter("ignore")
+        pid = os.fork()
     if pid == 0:  # the child: send the gradient's bytes, and leave at once
         try:
             os.write(write_end, mb.loss_and_grad(W, X, T, sizes)[1].tobytes())
@@ -342,3 +347,39 @@ def test_a_forked_child_gets_threads_of_its_own():
             os.kill(pid, signal.SIGKILL)
         os.waitpid(pid, 0)
     np.testing.assert_array_equal(np.frombuffer(answer), grad)
+
+
+@pytest.mark.parametrize("activation", ["sigmoid", "relu", "tanh"])
+def test_the_forward_pass_without_buffers_keeps_pre_activations_and_activations_apart(
+    activation,
+):
+    """The diagnostics (gradient_scale's h'(A), the ReLU kink and piece checks) read the
+    hidden A_l; only backpropagation's own buffers may have Z_l written over them."""
+    sizes = [3, 4, 5, 2]
+    W, X, _ = _problem(sizes, 6)
+    params = network._unpack(W, sizes)
+    A, Z = network._forward(params, X, ACTIVATIONS[activation])
+    for l, (W_l, b_l) in enumerate(params, start=1):
+        np.testing.assert_array_equal(A[l - 1], Z[l - 1] @ W_l + b_l)
+        if l < len(params):
+            np.testing.assert_array_equal(Z[l], ACTIVATIONS[activation](A[l - 1]))
+    assert np.any(A[0] < 0.0)  # so that relu's Z_1 and A_1 differ
+
+
+@pytest.mark.usefixtures("three_threads")
+@pytest.mark.parametrize(
+    ("n_samples", "sizes"), [(1, [2, 1]), (7, [3, 5, 1]), (2500, [2, 300, 7, 3])]
+)
+def test_the_working_arrays_are_disjoint_and_start_on_cache_lines(n_samples, sizes):
+    """They share one allocation (see network._Memory): an overlap would let one array's
+    writes corrupt another's."""
+    arrays = []
+    for part in network._parts(n_samples, sizes):
+        b = part.buffers
+        arrays += [b.ones, *b.A, *b.delta, *b.h_prime, part.grad]
+        assert b.ones.shape == (part.n_samples,)
+        np.testing.assert_array_equal(b.ones, 1.0)
+    spans = sorted((a.ctypes.data, a.ctypes.data + a.nbytes) for a in arrays)
+    assert all(end <= next_start for (_, end), (next_start, _) in itertools.pairwise(spans))
+    assert all(start % 64 == 0 for start, _ in spans)
+    assert all(a.flags.c_contiguous for a in arrays)
