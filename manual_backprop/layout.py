@@ -41,8 +41,12 @@ def n_params(layer_sizes: Sequence[int]) -> int:
     -------
     int
     """
-    sizes = check_layer_sizes(layer_sizes)
-    return sum((n_in + 1) * n_out for n_in, n_out in pairwise(sizes))
+    return _n_params(check_layer_sizes(layer_sizes))
+
+
+def _n_params(layer_sizes: Sequence[int]) -> int:
+    """:func:`n_params` of already validated sizes (validating them takes longer than this)."""
+    return sum((n_in + 1) * n_out for n_in, n_out in pairwise(layer_sizes))
 
 
 def _unpack(W: Array, layer_sizes: Sequence[int]) -> list[tuple[Array, Array]]:

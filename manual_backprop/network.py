@@ -52,7 +52,7 @@ from manual_backprop.activations import (
     DERIVATIVES_FROM_OUTPUT,
     sigmoid,
 )
-from manual_backprop.layout import _unpack, n_params
+from manual_backprop.layout import _n_params, _unpack, n_params
 from manual_backprop.losses import (
     _softmax_cross_entropy,
     _softmax_output_delta,
@@ -90,7 +90,7 @@ def _prepare(
     """Validate the arguments every function takes; unpack ``W`` into layers."""
     sizes = check_layer_sizes(layer_sizes)
     activation = check_activation(activation, tuple(ACTIVATIONS))
-    W = check_weights(W, n_params(sizes))
+    W = check_weights(W, _n_params(sizes))
     X = check_inputs(X, sizes[0])
     return sizes, _unpack(W, sizes), X, activation
 
@@ -310,12 +310,12 @@ class _Part:
         self.rows = rows
         self.n_samples = rows.stop - rows.start
         self.buffers = _Buffers(self.n_samples, layer_sizes, memory)
-        self.grad = memory.take((n_params(layer_sizes),))
+        self.grad = memory.take((_n_params(layer_sizes),))
 
     @staticmethod
     def entries(n_samples: int, layer_sizes: Sequence[int]) -> int:
         """How many entries of memory a part of ``n_samples`` rows takes."""
-        return _Buffers.entries(n_samples, layer_sizes) + _Memory.rounded(n_params(layer_sizes))
+        return _Buffers.entries(n_samples, layer_sizes) + _Memory.rounded(_n_params(layer_sizes))
 
 
 def _parts(n_samples: int, layer_sizes: Sequence[int]) -> list[_Part]:
@@ -640,7 +640,7 @@ def loss_and_grad(
     jax_reference.loss_and_grad : the same numbers from ``jax.value_and_grad``.
     """
     sizes, params, X, T, lam, activation = _prepare_loss(W, X, T, layer_sizes, lam, activation)
-    grad = np.empty(n_params(sizes))
+    grad = np.empty(_n_params(sizes))
     J = _backprop_in_parts(params, X, T, lam, activation, grad, _parts(len(X), sizes))
     _require_finite_result(J, grad)
     return J, grad
@@ -752,7 +752,7 @@ def loss_and_grad_per_sample(
     sizes, params, X, T, lam, activation = _prepare_loss(W, X, T, layer_sizes, lam, activation)
     h, h_prime = ACTIVATIONS[activation], DERIVATIVES[activation]
     n_layers = len(params)
-    grad = np.zeros(n_params(sizes))
+    grad = np.zeros(_n_params(sizes))
     grads = _unpack(grad, sizes)  # views: accumulating into them fills ``grad``
     data_loss = 0.0
 
