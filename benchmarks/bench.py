@@ -198,6 +198,8 @@ def bench_case(case: Case, rounds: int) -> dict[str, Any]:
         / seconds["manual loss"],
         "peak_bytes_loss_and_grad": peak_memory(manual["manual loss_and_grad"]),
         "peak_bytes_objective_call": peak_memory(manual["manual Objective"]),
+        # How many parts (threads) the Objective cuts the batch into here.
+        "objective_parts": len(objective._parts),
     }
     if best_peer is not None:
         result["ratio_objective"] = seconds["manual Objective"] / seconds[best_peer]
@@ -289,10 +291,12 @@ def report(results: list[dict[str, Any]], training: list[dict[str, Any]]) -> str
         f"{'case':4} {'loss_and_grad':>13} {'Objective':>10} "
         + " ".join(f"{p:>9}" for p in peers)
         + f" {'best':>7} {'ratio':>6} {'ratio*':>6} {'lg/l':>5} {'matmul%':>7} {'peak MiB':>8}"
+        + f" {'parts':>5}"
     )
     lines = [
         "times in ms per call (median); ratio = Objective / best peer, "
-        "ratio* = loss_and_grad / best peer; lg/l = Objective / Objective.loss",
+        "ratio* = loss_and_grad / best peer; lg/l = Objective / Objective.loss; "
+        "parts = threads the batch is cut into",
         header,
     ]
     for r in results:
@@ -303,6 +307,7 @@ def report(results: list[dict[str, Any]], training: list[dict[str, Any]]) -> str
             f"{cells} {r['best_peer'] or '-':>7} {r.get('ratio_objective', float('nan')):6.2f} "
             f"{r.get('ratio_loss_and_grad', float('nan')):6.2f} {r['cheap_gradient_ratio']:5.2f} "
             f"{100 * r['matmul_share']:6.0f}% {r['peak_bytes_objective_call'] / 2**20:8.1f}"
+            f" {r['objective_parts']:>5}"
         )
     for r in results:
         if "manual per-sample" in r["seconds"]:

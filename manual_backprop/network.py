@@ -634,6 +634,15 @@ def loss_and_grad(
     grad : ndarray, shape (n_params,)
         ``dJ/dW`` in the same canonical layout as ``W``; a new array.
 
+    Notes
+    -----
+    On a large batch (``N * (n_1 + ... + n_L)`` at least 2 x 131072
+    pre-activations) the rows are cut into as many parts as BLAS
+    has threads, and each part is backpropagated in a thread of its own, with
+    BLAS set to one thread for the length of the call. Where BLAS has been
+    limited to one thread (``threadpoolctl.threadpool_limits(1)``,
+    ``OPENBLAS_NUM_THREADS=1``) the call uses one thread.
+
     See Also
     --------
     loss_and_grad_per_sample : the same numbers, one sample at a time.
@@ -655,7 +664,8 @@ class Objective:
     The working arrays of the forward and backward passes are allocated once
     and reused by every call, so one Objective must not be called from two
     threads at once. Every call returns a new gradient array, and the same
-    numbers as :func:`loss_and_grad`.
+    numbers as :func:`loss_and_grad` (a large batch is cut into parts run in
+    threads alike: see its Notes).
 
     Parameters
     ----------
