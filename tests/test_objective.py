@@ -216,8 +216,27 @@ def test_small_batches_and_one_blas_thread_get_one_part():
     from threadpoolctl import threadpool_limits
 
     assert len(network._parts(200, [2, 10, 10, 10, 10, 1])) == 1  # Exercise 2: no threads
+    # The fewest rows of 64-128-128-1 that hold two parts' worth of pre-activations.
+    two_parts_of_work = -(-2 * network._MIN_ENTRIES_PER_PART // 257)
+    with threadpool_limits(limits=2, user_api="blas"):
+        assert len(network._parts(two_parts_of_work, [64, 128, 128, 1])) == 2
+        assert len(network._parts(two_parts_of_work - 1, [64, 128, 128, 1])) == 1
     with threadpool_limits(limits=1, user_api="blas"):
+        assert len(network._parts(two_parts_of_work, [64, 128, 128, 1])) == 1
         assert len(network._parts(10**6, [784, 256, 1])) == 1
+
+
+def test_with_two_blas_threads_the_parts_run_in_two_threads(monkeypatch):
+    from threadpoolctl import threadpool_limits
+
+    monkeypatch.setattr(network, "_MIN_ENTRIES_PER_PART", 1)
+    sizes = [2, 5, 1]
+    W, X, T = _problem(sizes, 9)
+    seen = _recording_thread_names(monkeypatch)
+    with threadpool_limits(limits=2, user_api="blas"):
+        mb.loss_and_grad(W, X, T, sizes)
+    assert len(seen) == 2
+    assert len({name for name, _ in seen}) == 2
 
 
 @pytest.mark.usefixtures("three_threads")
@@ -375,10 +394,16 @@ def test_the_working_arrays_are_disjoint_and_start_on_cache_lines(n_samples, siz
     writes corrupt another's."""
     arrays = []
     for part in network._parts(n_samples, sizes):
-        b = part.buffers
+        b, n = part.buffers, part.n_samples
         arrays += [b.ones, *b.A, *b.delta, *b.h_prime, part.grad]
-        assert b.ones.shape == (part.n_samples,)
+        assert b.ones.shape == (n,)
         np.testing.assert_array_equal(b.ones, 1.0)
+        assert [a.shape for a in b.A] == [(n, width) for width in sizes[1:]]
+        assert [a.shape for a in b.delta] == [(n, width) for width in sizes[1:-1]]
+        # h' is held one block of rows at a time, never more rows than the part has.
+        blocks = [(min(n, network._block_rows(width)), width) for width in sizes[1:-1]]
+        assert [a.shape for a in b.h_prime] == blocks
+        assert part.grad.shape == (mb.n_params(sizes),)
     spans = sorted((a.ctypes.data, a.ctypes.data + a.nbytes) for a in arrays)
     assert all(end <= next_start for (_, end), (next_start, _) in itertools.pairwise(spans))
     assert all(start % 64 == 0 for start, _ in spans)
