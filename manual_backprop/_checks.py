@@ -71,6 +71,8 @@ def check_lam(lam: Any) -> float:
 def _as_float_array(value: Any, name: str) -> Array:
     """Convert a real-valued array-like to float64, refusing other kinds by name."""
     array = np.asarray(value)
+    if array.dtype == np.float64:  # the usual case, decided without issubdtype's cost
+        return array
     if array.dtype == np.bool_ or np.issubdtype(array.dtype, np.integer):
         return array.astype(np.float64)
     if np.issubdtype(array.dtype, np.complexfloating) or not np.issubdtype(
