@@ -5,6 +5,7 @@ import os
 import select
 import signal
 import threading
+import types
 import warnings
 
 import numpy as np
@@ -170,14 +171,18 @@ def test_derivatives_from_outputs_write_float64_into_out(name):
     assert DERIVATIVES_FROM_OUTPUT[name](z).dtype == np.float64
 
 
-def test_objective_reuses_its_working_arrays():
+@pytest.mark.parametrize("n_parts", [1, 2])
+def test_objective_reuses_its_working_arrays(monkeypatch, n_parts):
     """The point of an Objective: after it is made, a call allocates the gradient and small
-    per-layer temporaries, never another (N, n_l) array (tracemalloc sees numpy's buffers)."""
+    per-layer temporaries, never another (N, n_l) array (tracemalloc sees numpy's buffers),
+    whether the batch is in one part or in several."""
     import tracemalloc
 
+    monkeypatch.setattr(network, "_blas_threads", lambda: n_parts)
     sizes = [4, 256, 1]
     W, X, T = _problem(sizes, 2000)
     fun = mb.Objective(X, T, sizes, 1e-3)
+    assert len(fun._parts) == n_parts
     one_layer = 2000 * 256 * 8  # bytes of one (N, n_1) float64 array
     for call in (lambda: fun(W), lambda: fun.loss(W)):
         call()
@@ -262,19 +267,19 @@ def test_parts_give_the_per_sample_numbers(sizes, activation):
     np.testing.assert_array_equal(grad_fun, grad)
 
 
-def _recording_thread_names(monkeypatch):
-    """Make ``network._backprop`` note the thread it runs in and BLAS's thread count there."""
+def _recording_thread_names(monkeypatch, function="_backprop"):
+    """Make ``network.<function>`` note the thread it runs in and BLAS's thread count there."""
     from threadpoolctl import threadpool_info
 
     seen = []
-    backprop = network._backprop
+    original = getattr(network, function)
 
     def recording(*args):
         blas = [lib["num_threads"] for lib in threadpool_info() if lib["user_api"] == "blas"]
         seen.append((threading.current_thread().name, max(blas)))
-        return backprop(*args)
+        return original(*args)
 
-    monkeypatch.setattr(network, "_backprop", recording)
+    monkeypatch.setattr(network, function, recording)
     return seen
 
 
@@ -291,6 +296,13 @@ def test_the_parts_run_in_threads_with_one_blas_thread_and_the_threads_change_no
     assert {name for name, _ in seen} - {threading.current_thread().name}  # a pool thread
     assert all(blas == 1 for _, blas in seen)
     assert network._blas().info() == blas_before  # restored
+
+    # The loss alone is cut and threaded alike.
+    seen_loss = _recording_thread_names(monkeypatch, "_loss_value")
+    assert mb.loss(W, X, T, sizes, 0.1) == J
+    assert len(seen_loss) == 3
+    assert {name for name, _ in seen_loss} - {threading.current_thread().name}
+    assert all(blas == 1 for _, blas in seen_loss)
 
     # Another call holding the threads: the parts run one after the other, here.
     seen.clear()
@@ -408,3 +420,23 @@ def test_the_working_arrays_are_disjoint_and_start_on_cache_lines(n_samples, siz
     assert all(end <= next_start for (_, end), (next_start, _) in itertools.pairwise(spans))
     assert all(start % 64 == 0 for start, _ in spans)
     assert all(a.flags.c_contiguous for a in arrays)
+
+
+def test_without_a_blas_library_found_there_is_one_thread(monkeypatch):
+    """threadpoolctl finds no BLAS (a numpy built without one): one part, no threads."""
+    monkeypatch.setattr(network, "_controller", types.SimpleNamespace(lib_controllers=[]))
+    assert network._blas_threads() == 1
+    assert len(network._parts(10**6, [784, 256, 1])) == 1
+
+
+def test_after_a_fork_the_child_has_no_pool_and_a_free_lock(monkeypatch):
+    """What os.register_at_fork runs in a child, here called directly (in a real child
+    its effects are out of this process's sight; see the fork test above)."""
+    monkeypatch.setattr(network, "_pool", object())  # the parent's pool, as the child sees it
+    held = threading.Lock()
+    held.acquire()  # held by a parent's thread that the child does not have
+    monkeypatch.setattr(network, "_parallel_lock", held)
+    network._forget_threads()
+    assert network._pool is None
+    assert network._parallel_lock is not held
+    assert not network._parallel_lock.locked()
