@@ -180,28 +180,39 @@ class _Buffers:
 class _Memory:
     """One allocation handed out as arrays, each starting on a 64-byte cache line.
 
-    Why one: the C library hands a freed block of a few MB back to the
+    Why one: the C library (glibc) hands a freed block of a few MB back to the
     operating system, and a call's new arrays then cost a page fault per 4 KB
-    (measured: 12 MB of them, 3 ms, two thirds of S4's evaluation). A single
-    large block raises the library's threshold for that to twice its size,
-    and the next call of the same size reuses the block as it is.
+    (measured: 12 MB of them, 3 ms, two thirds of S4's evaluation). Freeing a
+    single large block raises the library's threshold for that to twice its
+    size, and the next call of the same size reuses the block as it is. The
+    threshold stops rising at 32 MB: beyond that one block would be mapped
+    afresh on every call, so the arrays are then allocated one by one, each
+    below it (measured on S5, 82 MB in all: 195 ms a call instead of 257).
     """
 
     LINE = 8  # float64 entries in a cache line
+    MAX_BLOCK = 1 << 22  # entries: 32 MB
 
     @classmethod
     def rounded(cls, n_entries: int) -> int:
         """``n_entries`` rounded up to whole cache lines."""
         return -(-n_entries // cls.LINE) * cls.LINE
 
+    @classmethod
+    def aligned(cls, n_entries: int) -> Array:
+        """A new array of ``n_entries`` float64 starting on a cache line."""
+        memory = np.empty(n_entries + cls.LINE)
+        first = (-memory.ctypes.data // memory.itemsize) % cls.LINE
+        return memory[first : first + n_entries]
+
     def __init__(self, n_entries: int) -> None:
-        memory = np.empty(n_entries + self.LINE)
-        first = (-memory.ctypes.data // memory.itemsize) % self.LINE  # the first line's start
-        self._free = memory[first : first + n_entries]
+        self._free = self.aligned(n_entries) if n_entries <= self.MAX_BLOCK else None
 
     def take(self, shape: Shape) -> Array:
         """The next ``prod(shape)`` entries, as a C-ordered array of that shape."""
         size = math.prod(shape)
+        if self._free is None:  # too large for one block
+            return self.aligned(size).reshape(shape)
         taken, self._free = self._free[:size], self._free[self.rounded(size) :]
         return taken.reshape(shape)
 

@@ -401,9 +401,13 @@ def test_the_forward_pass_without_buffers_keeps_pre_activations_and_activations_
 @pytest.mark.parametrize(
     ("n_samples", "sizes"), [(1, [2, 1]), (7, [3, 5, 1]), (2500, [2, 300, 7, 3])]
 )
-def test_the_working_arrays_are_disjoint_and_start_on_cache_lines(n_samples, sizes):
-    """They share one allocation (see network._Memory): an overlap would let one array's
-    writes corrupt another's."""
+@pytest.mark.parametrize("max_block", [network._Memory.MAX_BLOCK, 1000])
+def test_the_working_arrays_are_disjoint_and_start_on_cache_lines(
+    monkeypatch, n_samples, sizes, max_block
+):
+    """They share one allocation, or past MAX_BLOCK entries are allocated one by one (see
+    network._Memory): an overlap would let one array's writes corrupt another's."""
+    monkeypatch.setattr(network._Memory, "MAX_BLOCK", max_block)
     arrays = []
     for part in network._parts(n_samples, sizes):
         b, n = part.buffers, part.n_samples
