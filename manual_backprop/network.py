@@ -650,9 +650,11 @@ def loss_and_grad(
     On a large batch (``N * (n_1 + ... + n_L)`` at least 2 x 131072
     pre-activations) the rows are cut into as many parts as BLAS
     has threads, and each part is backpropagated in a thread of its own, with
-    BLAS set to one thread for the length of the call. Where BLAS has been
-    limited to one thread (``threadpoolctl.threadpool_limits(1)``,
-    ``OPENBLAS_NUM_THREADS=1``) the call uses one thread.
+    BLAS set to one thread for the length of the call (the setting is the
+    process's: BLAS work in other threads meanwhile runs on one thread too).
+    Where BLAS has been limited to one thread
+    (``threadpoolctl.threadpool_limits(1)``, ``OPENBLAS_NUM_THREADS=1``) the
+    call uses one thread.
 
     See Also
     --------
