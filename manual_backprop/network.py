@@ -411,6 +411,21 @@ def _shares(parts: list[_Part]) -> list[float]:
     return [part.n_samples / n_samples for part in parts]
 
 
+def _penalised_mean(
+    data_term: Callable[[_Part], float], parts: list[_Part], params: Params, lam: float
+) -> float:
+    """``J``: the parts' data terms, weighted by their shares, plus the penalty.
+
+    All of it with BLAS on one thread, the penalty's products too: a BLAS call
+    on several threads leaves them spinning for a while afterwards, taking the
+    cores from the parts of the next call.
+    """
+    with _threads() as pool:
+        losses = _in_parts(data_term, parts, pool)
+        data_loss = sum(share * J_p for share, J_p in zip(_shares(parts), losses, strict=True))
+        return data_loss + l2_penalty([W_l for W_l, _ in params], lam)
+
+
 def _backprop_in_parts(
     params: Params,
     X: Array,
@@ -430,19 +445,14 @@ def _backprop_in_parts(
         rows, grads = part.rows, _unpack(part.grad, sizes)
         return _backprop(params, X[rows], T[rows], 0.0, activation, grads, part.buffers)
 
-    # All of it with BLAS on one thread, the penalty's products too: a BLAS call
-    # on several threads leaves them spinning for a while afterwards, taking
-    # the cores from the parts of the next call.
-    with _threads() as pool:
-        losses = _in_parts(data_term, parts, pool)
-        shares = _shares(parts)
-        np.multiply(parts[0].grad, shares[0], out=grad)
-        for part, share in zip(parts[1:], shares[1:], strict=True):
-            grad += share * part.grad
-        for (W_l, _), (dW_l, _) in zip(params, _unpack(grad, sizes), strict=True):
-            dW_l += l2_penalty_grad(W_l, lam)
-        data_loss = sum(share * J_p for share, J_p in zip(shares, losses, strict=True))
-        return data_loss + l2_penalty([W_l for W_l, _ in params], lam)
+    J = _penalised_mean(data_term, parts, params, lam)
+    shares = _shares(parts)
+    np.multiply(parts[0].grad, shares[0], out=grad)
+    for part, share in zip(parts[1:], shares[1:], strict=True):
+        grad += share * part.grad
+    for (W_l, _), (dW_l, _) in zip(params, _unpack(grad, sizes), strict=True):
+        dW_l += l2_penalty_grad(W_l, lam)
+    return J
 
 
 def _loss_in_parts(
@@ -456,10 +466,7 @@ def _loss_in_parts(
         rows = part.rows
         return _loss_value(params, X[rows], T[rows], 0.0, activation, part.buffers)
 
-    with _threads() as pool:  # as in _backprop_in_parts
-        losses = _in_parts(data_term, parts, pool)
-        data_loss = sum(share * J_p for share, J_p in zip(_shares(parts), losses, strict=True))
-        return data_loss + l2_penalty([W_l for W_l, _ in params], lam)
+    return _penalised_mean(data_term, parts, params, lam)
 
 
 def _output_loss(A_L: Array, T: Array) -> float:

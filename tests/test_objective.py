@@ -10,6 +10,7 @@ import warnings
 
 import numpy as np
 import pytest
+from threadpoolctl import threadpool_info, threadpool_limits
 
 import manual_backprop as mb
 from manual_backprop import network
@@ -218,8 +219,6 @@ def test_parts_cover_the_rows_once_in_order_and_none_is_empty(n_samples):
 
 
 def test_small_batches_and_one_blas_thread_get_one_part():
-    from threadpoolctl import threadpool_limits
-
     assert len(network._parts(200, [2, 10, 10, 10, 10, 1])) == 1  # Exercise 2: no threads
     # The fewest rows of 64-128-128-1 that hold two parts' worth of pre-activations.
     two_parts_of_work = -(-2 * network._MIN_ENTRIES_PER_PART // 257)
@@ -232,8 +231,6 @@ def test_small_batches_and_one_blas_thread_get_one_part():
 
 
 def test_with_two_blas_threads_the_parts_run_in_two_threads(monkeypatch):
-    from threadpoolctl import threadpool_limits
-
     monkeypatch.setattr(network, "_MIN_ENTRIES_PER_PART", 1)
     sizes = [2, 5, 1]
     W, X, T = _problem(sizes, 9)
@@ -269,8 +266,6 @@ def test_parts_give_the_per_sample_numbers(sizes, activation):
 
 def _recording_thread_names(monkeypatch, function="_backprop"):
     """Make ``network.<function>`` note the thread it runs in and BLAS's thread count there."""
-    from threadpoolctl import threadpool_info
-
     seen = []
     original = getattr(network, function)
 
@@ -333,8 +328,6 @@ def test_a_failing_part_lets_go_of_the_threads_and_of_blas(monkeypatch):
 
 
 def test_an_objective_made_before_blas_was_limited_runs_its_parts_without_threads(monkeypatch):
-    from threadpoolctl import threadpool_limits
-
     monkeypatch.setattr(network, "_MIN_ENTRIES_PER_PART", 1)
     monkeypatch.setattr(network, "_blas_threads", lambda: 2)
     sizes = [2, 5, 1]
