@@ -151,8 +151,10 @@ def softmax_cross_entropy(A: Array, T: Array) -> float:
 
 def _softmax_cross_entropy(parts: _SoftmaxParts, T: Array) -> float:
     """:func:`softmax_cross_entropy` from the parts it shares with the delta."""
-    with np.errstate(over="ignore"):  # a logit spread beyond 1.8e308 gives log P = -inf ...
-        log_P = parts.shifted - np.log1p(parts.others_sum)
+    # A logit spread beyond 1.8e308 has left some shifted logits at -inf (see
+    # _softmax_parts), and log P = -inf there; subtracting log1p (at most log K)
+    # from a finite shifted logit cannot overflow ...
+    log_P = parts.shifted - np.log1p(parts.others_sum)
     J = -float(np.vdot(T, log_P))
     if not np.isfinite(J):
         # ... and a class with T_ik = 0 adds nothing (0 log 0 = 0): skip those terms.

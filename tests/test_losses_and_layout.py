@@ -35,6 +35,11 @@ def test_softmax_loss_survives_a_logit_spread_beyond_float64():
     """A spread of 3e308 makes log P = -inf for a class whose target is 0: that term is 0."""
     A = np.array([[1.5e308, -1.5e308]])
     assert mb.softmax_cross_entropy(A, np.array([[1.0, 0.0]])) == 0.0
+    # Beside a row with a loss of its own (log 2, equal logits), the sum keeps its sign
+    # and its terms: (0 + log 2) / 2, to the rounding of one log and one halving.
+    A = np.array([[1.5e308, -1.5e308], [0.0, 0.0]])
+    T = np.array([[1.0, 0.0], [1.0, 0.0]])
+    assert mb.softmax_cross_entropy(A, T) == pytest.approx(np.log(2.0) / 2, rel=EXACT_RTOL)
 
 
 def test_output_deltas_are_prediction_minus_target_over_n():
