@@ -245,11 +245,11 @@ def test_with_two_blas_threads_the_parts_run_in_two_threads(monkeypatch):
 @pytest.mark.parametrize("activation", ["sigmoid", "relu", "tanh"])
 @pytest.mark.parametrize("sizes", [[3, 1], [2, 5, 1], [4, 6, 6, 3]])
 def test_parts_give_the_per_sample_numbers(sizes, activation):
-    """7 rows in parts of 2, 2 and 3, each part's means weighted by its share: the same
+    """8 rows in parts of 2, 3 and 3, each part's means weighted by its share: the same
     sums in another order (property 4's bounds: the loss to 1e-13 of itself, the gradient
     to 1e-12 of its scale, see property_tests/tolerances.py)."""
-    W, X, T = _problem(sizes, 7)
-    assert [p.n_samples for p in network._parts(7, sizes)] == [2, 2, 3]
+    W, X, T = _problem(sizes, 8)
+    assert [p.n_samples for p in network._parts(8, sizes)] == [2, 3, 3]
     J, grad = mb.loss_and_grad(W, X, T, sizes, 0.1, activation)
     J_loop, grad_loop = mb.loss_and_grad_per_sample(W, X, T, sizes, 0.1, activation)
     scale = gradient_scale(W, X, T, sizes, 0.1, activation)
@@ -394,13 +394,20 @@ def test_the_forward_pass_without_buffers_keeps_pre_activations_and_activations_
 @pytest.mark.parametrize(
     ("n_samples", "sizes"), [(1, [2, 1]), (7, [3, 5, 1]), (2500, [2, 300, 7, 3])]
 )
-@pytest.mark.parametrize("max_block", [network._Memory.MAX_BLOCK, 1000])
+@pytest.mark.parametrize("max_block", ["as set", "the total", "one under the total"])
 def test_the_working_arrays_are_disjoint_and_start_on_cache_lines(
     monkeypatch, n_samples, sizes, max_block
 ):
     """They share one allocation, or past MAX_BLOCK entries are allocated one by one (see
     network._Memory): an overlap would let one array's writes corrupt another's."""
-    monkeypatch.setattr(network._Memory, "MAX_BLOCK", max_block)
+    bounds = [n_samples * k // min(3, n_samples) for k in range(min(3, n_samples) + 1)]
+    total = sum(network._Part.entries(b - a, sizes) for a, b in itertools.pairwise(bounds))
+    limit = {
+        "as set": network._Memory.MAX_BLOCK,
+        "the total": total,
+        "one under the total": total - 1,
+    }[max_block]
+    monkeypatch.setattr(network._Memory, "MAX_BLOCK", limit)
     arrays = []
     for part in network._parts(n_samples, sizes):
         b, n = part.buffers, part.n_samples
@@ -413,6 +420,8 @@ def test_the_working_arrays_are_disjoint_and_start_on_cache_lines(
         blocks = [(min(n, network._block_rows(width)), width) for width in sizes[1:-1]]
         assert [a.shape for a in b.h_prime] == blocks
         assert part.grad.shape == (mb.n_params(sizes),)
+    owners = {id(a.base) for a in arrays}
+    assert len(owners) == (1 if total <= limit else len(arrays))
     spans = sorted((a.ctypes.data, a.ctypes.data + a.nbytes) for a in arrays)
     assert all(end <= next_start for (_, end), (next_start, _) in itertools.pairwise(spans))
     assert all(start % 64 == 0 for start, _ in spans)
