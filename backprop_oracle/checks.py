@@ -48,6 +48,7 @@ from backprop_oracle.diagnosis import (
 from backprop_oracle.findings import KINDS, Finding, Result
 from backprop_oracle.layouts import LAYOUTS, from_layout, to_layout
 from backprop_oracle.mistakes import MISTAKES, Variant
+from backprop_oracle.problems import WEIGHT_SCALES, Problem, architectures, problems
 from backprop_oracle.sandbox import (
     ALWAYS_PROTECTIONS,
     SANDBOX_PROTECTIONS,
@@ -77,7 +78,6 @@ from manual_backprop.gradcheck import (
 from manual_backprop.layout import _unpack
 from manual_backprop.network import _forward
 from property_tests.reporting import block_of
-from property_tests.strategies import WEIGHT_SCALES, Problem, architectures, problems
 
 __all__ = ["Options", "check_file"]
 

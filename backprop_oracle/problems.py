@@ -1,4 +1,8 @@
-"""Hypothesis strategies for random networks, weights, data and targets.
+"""The oracle's problems: Hypothesis strategies for networks, weights, data and targets.
+
+This module belongs to the oracle, which ships it: the grader's search space
+is defined here, and the property tests (``property_tests/``) import these
+strategies from it, so that narrowing a test cannot quietly weaken the grader.
 
 Each draw is made in the order the problem depends on it: the architecture
 first, then an activation, then weights and data that fit the architecture,
@@ -15,7 +19,7 @@ so the comparison with ``jax.grad`` needs no care. Finite differences do: a
 stencil across a kink measures a mixture of two slopes. The finite-difference
 property therefore keeps the stencil inside one smooth piece of the loss (the
 step shrinks until no hidden pre-activation changes sign) and rejects the rare
-problem with a pre-activation closer to 0 than that (see
+problem with a pre-activation closer to 0 than that (see the property tests'
 ``test_gradients.py``), rather than accept any slope between the two one-sided
 ones, which would also accept some wrong derivatives.
 """
@@ -31,7 +35,10 @@ from numpy.typing import NDArray
 __all__ = [
     "ACTIVATION_NAMES",
     "BINARY_TARGET_FORMS",
+    "FEATURE_SCALES",
+    "LAMS",
     "MULTICLASS_TARGET_FORMS",
+    "WEIGHT_SCALES",
     "Problem",
     "activations",
     "architectures",

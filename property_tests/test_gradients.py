@@ -16,11 +16,11 @@ from numpy.typing import NDArray
 
 import jax_reference as jr
 import manual_backprop as mb
+from backprop_oracle.problems import Problem, activations, problems
 from manual_backprop._checks import check_targets
 from manual_backprop.gradcheck import directional_derivative, loss_rounding, relu_piece
 from property_tests.complex_step import complex_loss, complex_step_directional
 from property_tests.reporting import assert_gradients_close, block_of, gradient_scale
-from property_tests.strategies import Problem, activations, problems
 from property_tests.tolerances import (
     COMPLEX_STEP,
     COMPLEX_STEP_RTOL,

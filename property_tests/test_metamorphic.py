@@ -11,9 +11,9 @@ from hypothesis import assume, given
 from hypothesis import strategies as st
 
 import manual_backprop as mb
+from backprop_oracle.problems import Problem, architectures, problems
 from manual_backprop._checks import check_targets
 from property_tests.reporting import assert_gradients_close, gradient_scale
-from property_tests.strategies import Problem, architectures, problems
 from property_tests.tolerances import EPS, LOSS_RTOL, REORDERED_SUM_RTOL
 
 

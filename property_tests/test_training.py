@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import manual_backprop as mb
-from property_tests.strategies import Problem, activations, architectures, problems
+from backprop_oracle.problems import Problem, activations, architectures, problems
 from property_tests.tolerances import LOSS_RTOL
 
 # Options of the run: stop on the gradient alone (ftol = 0 turns off the

@@ -19,14 +19,14 @@ import pytest
 
 import jax_reference as jr
 import manual_backprop as mb
-from manual_backprop.gradcheck import gradient_scale, relative_error
-from property_tests.reporting import assert_gradients_close
-from property_tests.strategies import (
+from backprop_oracle.problems import (
     ACTIVATION_NAMES,
     BINARY_TARGET_FORMS,
     MULTICLASS_TARGET_FORMS,
     random_targets,
 )
+from manual_backprop.gradcheck import gradient_scale, relative_error
+from property_tests.reporting import assert_gradients_close
 from property_tests.tolerances import LOSS_ATOL_VS_JAX, LOSS_RTOL, MANUAL_VS_JAX_RTOL
 
 
