@@ -5,7 +5,7 @@
 3. for smooth activations, it equals the complex-step derivative;
 4. the per-sample algorithm (Exercise 2a) equals the vectorised one.
 
-Tolerances and their derivations: ``property_tests/tolerances.py``.
+Tolerances and their derivations: ``backprop_oracle/tolerances.py``, section 1.
 """
 
 import numpy as np
@@ -17,20 +17,20 @@ from numpy.typing import NDArray
 import jax_reference as jr
 import manual_backprop as mb
 from backprop_oracle.problems import Problem, activations, problems
-from manual_backprop._checks import check_targets
-from manual_backprop.gradcheck import directional_derivative, loss_rounding, relu_piece
-from property_tests.complex_step import complex_loss, complex_step_directional
-from property_tests.reporting import assert_gradients_close, block_of, gradient_scale
-from property_tests.tolerances import (
+from backprop_oracle.tolerances import (
     COMPLEX_STEP,
     COMPLEX_STEP_RTOL,
     FD_ROUNDING_FACTOR,
     FD_TRUNCATION_FACTOR,
     LOSS_ATOL_VS_JAX,
-    LOSS_RTOL,
     MANUAL_VS_JAX_RTOL,
+    OWN_LOSS_RTOL,
     REORDERED_SUM_RTOL,
 )
+from manual_backprop._checks import check_targets
+from manual_backprop.gradcheck import directional_derivative, loss_rounding, relu_piece
+from property_tests.complex_step import complex_loss, complex_step_directional
+from property_tests.reporting import assert_gradients_close, block_of, gradient_scale
 
 Array = NDArray[np.float64]
 
@@ -59,8 +59,8 @@ def test_manual_gradient_equals_jax_grad(problem: Problem) -> None:
     """Property 1: loss and gradient of manual_backprop equal jax_reference's (jax.grad)."""
     J, grad = mb.loss_and_grad(*problem.args)
     J_jax, grad_jax = jr.loss_and_grad(*problem.args)
-    assert J == pytest.approx(J_jax, rel=LOSS_RTOL, abs=LOSS_ATOL_VS_JAX), (
-        f"property 1: loss, manual = {J!r}, jax = {J_jax!r}, tolerance {LOSS_RTOL:g} relative "
+    assert J == pytest.approx(J_jax, rel=OWN_LOSS_RTOL, abs=LOSS_ATOL_VS_JAX), (
+        f"property 1: loss, manual = {J!r}, jax = {J_jax!r}, tolerance {OWN_LOSS_RTOL:g} relative "
         f"+ {LOSS_ATOL_VS_JAX:.3g}"
     )
     scale = gradient_scale(*problem.args)
@@ -109,7 +109,7 @@ def test_manual_gradient_equals_complex_step(problem: Problem, seed: int) -> Non
     J, grad = mb.loss_and_grad(*problem.args)
     T_matrix = check_targets(T, X.shape[0], sizes[-1])
     J_complex = complex_loss(W.astype(complex), X, T_matrix, sizes, lam, activation)
-    assert J_complex.real == pytest.approx(J, rel=LOSS_RTOL, abs=0), (
+    assert J_complex.real == pytest.approx(J, rel=OWN_LOSS_RTOL, abs=0), (
         f"property 3: the complex twin's loss {J_complex.real!r} is not the manual loss {J!r}"
     )
     scale = gradient_scale(*problem.args)
@@ -131,7 +131,7 @@ def test_per_sample_algorithm_equals_vectorized(problem: Problem) -> None:
     """Property 4: Exercise 2a's per-sample backpropagation equals the vectorised one."""
     J, grad = mb.loss_and_grad(*problem.args)
     J_per, grad_per = mb.loss_and_grad_per_sample(*problem.args)
-    assert J_per == pytest.approx(J, rel=LOSS_RTOL, abs=0), (
+    assert J_per == pytest.approx(J, rel=OWN_LOSS_RTOL, abs=0), (
         f"property 4: loss, per-sample = {J_per!r}, vectorized = {J!r}"
     )
     assert_gradients_close(

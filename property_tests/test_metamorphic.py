@@ -12,9 +12,9 @@ from hypothesis import strategies as st
 
 import manual_backprop as mb
 from backprop_oracle.problems import Problem, architectures, problems
+from backprop_oracle.tolerances import EPS, OWN_LOSS_RTOL, REORDERED_SUM_RTOL
 from manual_backprop._checks import check_targets
 from property_tests.reporting import assert_gradients_close, gradient_scale
-from property_tests.tolerances import EPS, LOSS_RTOL, REORDERED_SUM_RTOL
 
 
 def _close(label: str, J: float, J_expected: float, tolerance: float) -> None:
@@ -61,7 +61,7 @@ def test_permuting_the_samples_changes_nothing(problem: Problem, random) -> None
     T = np.asarray(problem.T)
     J, grad = mb.loss_and_grad(*problem.args)
     J_perm, grad_perm = mb.loss_and_grad(*problem.with_(X=problem.X[order], T=T[order]).args)
-    _close("property 5b (permuted samples)", J_perm, J, LOSS_RTOL * J)
+    _close("property 5b (permuted samples)", J_perm, J, OWN_LOSS_RTOL * J)
     assert_gradients_close(
         "property 5b (permuted samples)", grad_perm, grad, problem.layer_sizes,
         REORDERED_SUM_RTOL, gradient_scale(*problem.args), ("permuted", "original"),
@@ -75,7 +75,7 @@ def test_duplicating_every_sample_changes_nothing(problem: Problem) -> None:
     doubled = problem.with_(X=np.concatenate([problem.X, problem.X]), T=np.concatenate([T, T]))
     J, grad = mb.loss_and_grad(*problem.args)
     J_twice, grad_twice = mb.loss_and_grad(*doubled.args)
-    _close("property 5c (duplicated samples)", J_twice, J, LOSS_RTOL * J)
+    _close("property 5c (duplicated samples)", J_twice, J, OWN_LOSS_RTOL * J)
     assert_gradients_close(
         "property 5c (duplicated samples)", grad_twice, grad, problem.layer_sizes,
         REORDERED_SUM_RTOL, gradient_scale(*problem.args), ("duplicated", "original"),
@@ -98,7 +98,7 @@ def test_permuting_hidden_units_permutes_the_gradient(problem: Problem, data) ->
 
     J, grad = mb.loss_and_grad(*problem.args)
     J_perm, grad_perm = mb.loss_and_grad(*problem.with_(W=W_perm).args)
-    _close("property 5d (permuted units)", J_perm, J, LOSS_RTOL * J)
+    _close("property 5d (permuted units)", J_perm, J, OWN_LOSS_RTOL * J)
     expected = grad.copy()  # the original gradient, relabelled
     (dW_l, db_l), (dW_next, _) = mb.unpack(expected, sizes)[l - 1 : l + 1]
     dW_l[:] = dW_l[:, order]
@@ -128,7 +128,7 @@ def test_loss_is_non_negative_and_the_log_loss_of_predict_proba(problem: Problem
     penalty = lam * sum(float(np.sum(W_l**2)) for W_l, _ in mb.unpack(W, sizes))
     # Each P carries a relative error of a few eps ((K + 3) eps for the softmax,
     # eps / p for 1 - p), so each log P an absolute error of (K + 3) eps / margin.
-    tolerance = (sizes[-1] + 4) * EPS / margin + LOSS_RTOL * J
+    tolerance = (sizes[-1] + 4) * EPS / margin + OWN_LOSS_RTOL * J
     _close("property 5e (log-loss of predict_proba)", J, log_loss + penalty, tolerance)
 
 
@@ -156,7 +156,9 @@ def test_two_class_softmax_is_the_sigmoid_of_the_logit_difference(problem: Probl
     # The logit difference is rounded once more on one side: |dJ/da| <= 1 per
     # sample, so the loss moves by at most a few eps of the logits' size.
     logits = np.abs(mb.forward(W, X, sizes, activation)).max()
-    _close("property 5f (2-class softmax vs sigmoid)", J_bin, J, LOSS_RTOL * J + 8 * EPS * logits)
+    _close(
+        "property 5f (2-class softmax vs sigmoid)", J_bin, J, OWN_LOSS_RTOL * J + 8 * EPS * logits
+    )
     # Rebuild the 2-class gradient from the binary one: hidden blocks equal,
     # output column 1 = the binary output gradient, column 0 its negative.
     expected = np.concatenate([grad_bin[: -sizes[-2] - 1], np.zeros(2 * (sizes[-2] + 1))])

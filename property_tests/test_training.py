@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 import manual_backprop as mb
 from backprop_oracle.problems import Problem, activations, architectures, problems
-from property_tests.tolerances import LOSS_RTOL
+from backprop_oracle.tolerances import OWN_LOSS_RTOL
 
 # Options of the run: stop on the gradient alone (ftol = 0 turns off the
 # relative-reduction test), with room for slow problems.
@@ -44,7 +44,7 @@ def test_train_lowers_the_loss_and_ends_at_a_small_gradient(problem: Problem) ->
     losses = np.array(result.losses)
     # Each iteration's line search asks for a sufficient decrease; a rise larger
     # than the loss's own rounding would be a bug in the gradient or in train.
-    rises = np.diff(losses) - LOSS_RTOL * losses[:-1]
+    rises = np.diff(losses) - OWN_LOSS_RTOL * losses[:-1]
     assert np.all(rises <= 0.0), (
         f"property 6: the loss rose at iteration {int(np.argmax(rises)) + 1}: "
         f"{losses[int(np.argmax(rises))]!r} -> {losses[int(np.argmax(rises)) + 1]!r}"
