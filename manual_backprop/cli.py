@@ -2,22 +2,43 @@
 
 For each exercise: load its data, initialise by the exercise's rule, train with
 ``scipy.optimize.minimize(jac=True)``, check the hand-written gradient at the
-initial and the final weights (against ``jax.grad`` of the independent twin,
-against finite differences, and per-sample against vectorised), then print a
-summary table and write ``summary.json`` and the figures.
+initial and the final weights (against ``jax.grad`` of the independent twin when
+it is installed, against finite differences, and per-sample against vectorised),
+then print a summary table and write ``summary.json`` and the figures.
 
-This module is the only one of the package that uses more than numpy and
-scipy: ``jax_reference`` for the gradient check and matplotlib for figures.
+The reference hook
+------------------
+``manual_backprop`` never imports its checker ``jax_reference``. The main job
+finds the gradient it compares with through the entry point group
+``manual_backprop.references`` (:data:`REFERENCE_GROUP`), by the name ``jax``;
+the project's ``pyproject.toml`` registers the twin there::
+
+    [project.entry-points."manual_backprop.references"]
+    jax = "jax_reference:loss_and_grad"
+
+The function registered must take the arguments of
+:func:`manual_backprop.loss_and_grad` and return ``(loss, grad)``.
+:func:`reference_entry_points` is the one place where the group is read, and
+:func:`load_reference` loads the function. When it cannot be loaded (the
+``jax`` extra is not installed, so ``jax_reference`` cannot import jax),
+``train`` still runs: ``gradient_check.vs_jax`` is ``null`` in
+``summary.json``, the table shows ``skipped``, and the progress output says
+once that the comparison was skipped and how to get it.
+
+Figures need matplotlib (the ``plots`` extra): :mod:`manual_backprop.figures`
+is imported only when figures are made. Without matplotlib, ``train`` stops
+before training with a one-line message naming the extra and ``--no-plots``.
 """
 
 import argparse
 import json
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
+from importlib.metadata import EntryPoint, entry_points
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 import numpy as np
 from numpy.typing import NDArray
@@ -40,9 +61,26 @@ from manual_backprop.network import (
 )
 from manual_backprop.training import GRADIENT_METHODS, train
 
-__all__ = ["EXERCISES", "Exercise", "main"]
+__all__ = [
+    "EXERCISES",
+    "REFERENCE_GROUP",
+    "Exercise",
+    "ReferenceUnavailable",
+    "load_reference",
+    "main",
+    "reference_entry_points",
+]
 
 Array = NDArray[np.float64]
+# loss_and_grad(W, X, T, layer_sizes, lam, activation) -> (loss, grad), as in SPEC section 4.
+LossAndGrad = Callable[[Array, Array, Array, list[int], float, str], tuple[float, Array]]
+
+REFERENCE_GROUP = "manual_backprop.references"
+"""Entry point group in which the main job looks for its reference gradient."""
+REFERENCE_NAME = "jax"
+"""The name under which the JAX twin is registered; the summary's key is ``vs_jax``."""
+_REFERENCE_HINT = "install the jax extra to get it: python -m pip install -e '.[jax]'"
+_PLOTS_HINT = "install the plots extra (python -m pip install -e '.[plots]') or run with --no-plots"
 
 
 @dataclass(frozen=True)
@@ -144,31 +182,85 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+class ReferenceUnavailable(Exception):
+    """No reference gradient could be loaded; the message says why."""
+
+
+def reference_entry_points(name: str = REFERENCE_NAME) -> list[EntryPoint]:
+    """The installed entry points called ``name`` in :data:`REFERENCE_GROUP`.
+
+    The one place where the hook is looked up: a test replaces this function
+    to see a machine on which no reference is installed.
+    """
+    return list(entry_points(group=REFERENCE_GROUP, name=name))
+
+
+def load_reference(name: str = REFERENCE_NAME) -> LossAndGrad:
+    """Load the reference ``loss_and_grad`` registered as ``name``.
+
+    Parameters
+    ----------
+    name : str
+        Entry point name in :data:`REFERENCE_GROUP` (``"jax"``: the twin).
+
+    Returns
+    -------
+    callable
+        ``f(W, X, T, layer_sizes, lam, activation) -> (loss, grad)`` with
+        ``W`` and ``grad`` of shape ``(n_params,)``, ``X`` ``(N, n_0)``.
+
+    Raises
+    ------
+    ReferenceUnavailable
+        No entry point has that name, the module it names needs a module
+        that is not installed (``jax_reference`` without jax), or what it
+        names is not a function.
+    """
+    found = reference_entry_points(name)
+    if not found:
+        raise ReferenceUnavailable(
+            f"no reference named {name!r} is installed (entry point group {REFERENCE_GROUP})"
+        )
+    entry = found[0]
+    try:
+        function = entry.load()
+    except ModuleNotFoundError as error:
+        raise ReferenceUnavailable(
+            f"the reference {name!r} ({entry.value}) needs {error.name}, which is not installed"
+        ) from error
+    if not callable(function):
+        raise ReferenceUnavailable(f"the reference {name!r} ({entry.value}) is not a function")
+    return cast(LossAndGrad, function)
+
+
 def gradient_check(
-    W: Array, X: Array, T: Array, exercise: Exercise, lam: float
-) -> dict[str, float]:
+    W: Array, X: Array, T: Array, exercise: Exercise, lam: float, reference: LossAndGrad | None
+) -> dict[str, float | None]:
     """Largest relative errors of the hand-written gradient at ``W``.
 
-    Compares ``loss_and_grad`` with the JAX twin and with fourth-order finite
-    differences of ``loss``, and ``loss_and_grad_per_sample`` with
-    ``loss_and_grad``. Each error is ``max|difference|`` over
+    Compares ``loss_and_grad`` with the ``reference`` (the JAX twin; ``vs_jax``
+    is ``None`` without one) and with fourth-order finite differences of
+    ``loss``, and ``loss_and_grad_per_sample`` with ``loss_and_grad``. ``W`` is
+    ``(n_params,)``, ``X`` ``(N, 2)``, ``T`` ``(N,)``. Each error is
+    ``max|difference|`` over
     :func:`manual_backprop.gradcheck.gradient_scale`, the size of the numbers
     added up into the gradient: at a trained point the data and penalty terms
     nearly cancel (that is what being at a minimum means), so the gradient
     itself is a poor yardstick for rounding errors made while computing terms a
     thousand times larger.
     """
-    import jax_reference  # imported here: only the main job needs JAX
-
     args = (X, T, exercise.layer_sizes, lam, exercise.activation)
     _, grad = loss_and_grad(W, *args)
-    _, grad_jax = jax_reference.loss_and_grad(W, *args)
     _, grad_per_sample = loss_and_grad_per_sample(W, *args)
     piece = relu_piece(X, exercise.layer_sizes) if exercise.activation == "relu" else None
     grad_fd = finite_difference_grad(lambda w: loss(w, *args), W, piece)
     scale = gradient_scale(W, *args)
+    vs_jax = None
+    if reference is not None:
+        _, grad_jax = reference(W, *args)
+        vs_jax = relative_error(grad, grad_jax, scale)
     return {
-        "vs_jax": relative_error(grad, grad_jax, scale),
+        "vs_jax": vs_jax,
         "vs_finite_differences": relative_error(grad, grad_fd, scale),
         "per_sample_vs_vectorized": relative_error(grad_per_sample, grad, scale),
     }
@@ -198,9 +290,19 @@ class _Progress:
 
 
 def run_exercise(
-    exercise: Exercise, seed: int, method: str, out: Path, plots: bool, quiet: bool
+    exercise: Exercise,
+    seed: int,
+    method: str,
+    out: Path,
+    plots: bool,
+    quiet: bool,
+    reference: LossAndGrad | None,
 ) -> dict[str, Any]:
-    """Train, check and plot one exercise; return its summary.json entry."""
+    """Train, check and plot one exercise; return its summary.json entry.
+
+    ``reference`` is the gradient to compare with (:func:`load_reference`),
+    or ``None`` to leave ``vs_jax`` out (``null``).
+    """
     if exercise.dataset == "binary":
         X, T = load_binary_dataset()
         labels = T.astype(np.intp)
@@ -226,7 +328,10 @@ def run_exercise(
     seconds = time.perf_counter() - start
     progress.done(len(result.losses) - 1, result.losses[-1], seconds)
 
-    checks = [gradient_check(W, X, T, exercise, lam) for W in (init_weights(sizes, seed), result.W)]
+    checks = [
+        gradient_check(W, X, T, exercise, lam, reference)
+        for W in (init_weights(sizes, seed), result.W)
+    ]
     entry: dict[str, Any] = {
         "name": exercise.name,
         "layer_sizes": sizes,
@@ -240,11 +345,11 @@ def run_exercise(
         ),
         "iterations": len(result.losses) - 1,
         "seconds": seconds,
-        "gradient_check": {key: max(c[key] for c in checks) for key in checks[0]},
+        "gradient_check": {key: _largest(c[key] for c in checks) for key in checks[0]},
         "figures": [],
     }
     if plots:
-        from manual_backprop import figures  # imported here: --no-plots needs no matplotlib
+        from manual_backprop import figures  # here: --no-plots needs no matplotlib
 
         title = f"{exercise.title}\n{sizes}, lam = {lam:g}"
         entry["figures"] = [
@@ -268,6 +373,18 @@ def run_exercise(
     return entry
 
 
+def _largest(errors: Iterable[float | None]) -> float | None:
+    """The largest error, or ``None`` where the comparison was skipped."""
+    measured = list(errors)
+    if any(error is None for error in measured):
+        return None
+    return max(error for error in measured if error is not None)
+
+
+def _error(value: float | None, width: int) -> str:
+    return f"{'skipped':>{width}s}" if value is None else f"{value:{width}.1e}"
+
+
 def format_table(entries: Sequence[dict[str, Any]]) -> str:
     """The summary table printed at the end."""
     header = (
@@ -282,8 +399,9 @@ def format_table(entries: Sequence[dict[str, Any]]) -> str:
         lines.append(
             f"{e['name']:9s} {sizes:20s} {e['activation']:10s} {e['lam']:7.0e} "
             f"{e['final_loss']:8.4f} {e['train_accuracy']:8.1%} {e['iterations']:5d} "
-            f"{e['seconds']:5.1f}s {check['vs_jax']:8.1e} {check['vs_finite_differences']:8.1e} "
-            f"{check['per_sample_vs_vectorized']:10.1e}"
+            f"{e['seconds']:5.1f}s {_error(check['vs_jax'], 8)} "
+            f"{_error(check['vs_finite_differences'], 8)} "
+            f"{_error(check['per_sample_vs_vectorized'], 10)}"
         )
     lines.append(
         "gradient check: largest error at the initial and the final weights, relative to the "
@@ -304,10 +422,30 @@ def main(argv: Sequence[str] | None = None) -> int:
             replace(e, hidden=(args.hidden,)) if e.name in ("ex1", "ex1-relu") else e
             for e in exercises
         ]
+    if not args.no_plots:
+        try:
+            # Imported before training, so that a missing matplotlib is said at once.
+            import manual_backprop.figures  # noqa: F401
+        except ModuleNotFoundError as error:
+            if error.name is None or error.name.partition(".")[0] != "matplotlib":
+                raise
+            print(
+                f"manual-backprop: error: the figures need matplotlib: {_PLOTS_HINT}",
+                file=sys.stderr,
+            )
+            return 1
+    try:
+        reference: LossAndGrad | None = load_reference()
+    except ReferenceUnavailable as why:
+        reference = None
+        if not args.quiet:
+            print(f"JAX comparison skipped: {why}; {_REFERENCE_HINT}", file=sys.stderr)
     try:
         args.out.mkdir(parents=True, exist_ok=True)
         entries = [
-            run_exercise(e, args.seed, args.method, args.out, not args.no_plots, args.quiet)
+            run_exercise(
+                e, args.seed, args.method, args.out, not args.no_plots, args.quiet, reference
+            )
             for e in exercises
         ]
         summary_path = args.out / "summary.json"

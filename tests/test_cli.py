@@ -3,10 +3,14 @@
 import json
 import subprocess
 import sys
+import textwrap
+from importlib.metadata import EntryPoint
 
 import pytest
 
-from manual_backprop.cli import EXERCISES, main
+import jax_reference
+from manual_backprop import cli
+from manual_backprop.cli import EXERCISES, REFERENCE_GROUP, ReferenceUnavailable, main
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
@@ -57,6 +61,8 @@ def test_every_exercise_converges_and_its_gradient_checks(full_run, name):
     entry = next(e for e in summary["exercises"] if e["name"] == name)
     assert entry["train_accuracy"] >= MIN_ACCURACY[name]
     check = entry["gradient_check"]
+    # The test extra installs jax: the comparison must have been made, not skipped.
+    assert check["vs_jax"] is not None
     assert check["vs_jax"] <= MAX_VS_JAX
     assert check["vs_finite_differences"] <= MAX_VS_FINITE_DIFFERENCES
     assert check["per_sample_vs_vectorized"] <= MAX_PER_SAMPLE_VS_VECTORIZED
@@ -188,3 +194,99 @@ def test_python_dash_m_runs_the_same_command():
     )
     assert done.returncode == 0
     assert "--exercise" in done.stdout
+
+
+# ------------------------------------------------- the reference hook, the figures' extra
+
+SKIPPED = "JAX comparison skipped"
+
+
+def test_the_hook_finds_the_jax_twin():
+    """The entry point named jax in manual_backprop.references loads the twin's loss_and_grad."""
+    assert [entry.value for entry in cli.reference_entry_points("jax")] == [
+        "jax_reference:loss_and_grad"
+    ]
+    assert cli.load_reference() is jax_reference.loss_and_grad
+
+
+@pytest.mark.parametrize(
+    ("installed", "message"),
+    [
+        (
+            [],
+            "no reference named 'jax' is installed (entry point group manual_backprop.references)",
+        ),
+        (
+            ["no_such_module_for_the_hook:f"],
+            "needs no_such_module_for_the_hook, which is not installed",
+        ),
+        (["math:pi"], "the reference 'jax' (math:pi) is not a function"),
+    ],
+)
+def test_a_reference_that_cannot_be_loaded_is_said_why(monkeypatch, installed, message):
+    """None installed, its module missing, or not a function: ReferenceUnavailable, saying which."""
+    entries = [EntryPoint(name="jax", value=value, group=REFERENCE_GROUP) for value in installed]
+    monkeypatch.setattr(cli, "reference_entry_points", lambda name: entries)
+    with pytest.raises(ReferenceUnavailable) as raised:
+        cli.load_reference()
+    assert message in str(raised.value)
+
+
+def test_without_a_reference_train_runs_and_says_so_once(monkeypatch, tmp_path, capsys):
+    """No reference installed: vs_jax is null, the table says skipped, stderr says how to get it."""
+    monkeypatch.setattr(cli, "reference_entry_points", lambda name: [])
+    assert main(["train", "--exercise", "ex1", "--out", str(tmp_path), "--no-plots"]) == 0
+    captured = capsys.readouterr()
+    assert captured.err.count(SKIPPED) == 1
+    assert "install the jax extra to get it: python -m pip install -e '.[jax]'" in captured.err
+    assert "ex1       2-4-1" in captured.out
+    assert "skipped" in captured.out.splitlines()[2]  # the ex1 row, under the header and rule
+    check = json.loads((tmp_path / "summary.json").read_text())["exercises"][0]["gradient_check"]
+    assert check["vs_jax"] is None
+    assert check["vs_finite_differences"] <= MAX_VS_FINITE_DIFFERENCES
+    assert check["per_sample_vs_vectorized"] <= MAX_PER_SAMPLE_VS_VECTORIZED
+
+
+def _run_without(modules, *args, cwd):
+    """``main(args)`` in a fresh interpreter in which ``import`` of each of ``modules`` fails."""
+    script = textwrap.dedent(
+        f"""
+        import sys
+        for name in {list(modules)!r}:
+            sys.modules[name] = None  # import of it raises ModuleNotFoundError, as if absent
+        from manual_backprop.cli import main
+        sys.exit(main({list(args)!r}))
+        """
+    )
+    return subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=False, cwd=cwd
+    )
+
+
+def test_without_jax_installed_train_skips_the_comparison(tmp_path):
+    """jax missing (the twin's entry point is there, its import fails): train runs, vs_jax null."""
+    out = tmp_path / "out"
+    done = _run_without(
+        ["jax"], "train", "--exercise", "ex1", "--out", str(out), "--no-plots", cwd=tmp_path
+    )
+    assert done.returncode == 0, done.stderr
+    assert "Traceback" not in done.stderr
+    assert done.stderr.count(SKIPPED) == 1
+    assert "needs jax, which is not installed" in done.stderr
+    check = json.loads((out / "summary.json").read_text())["exercises"][0]["gradient_check"]
+    assert check["vs_jax"] is None
+    assert check["vs_finite_differences"] <= MAX_VS_FINITE_DIFFERENCES
+
+
+def test_without_matplotlib_figures_are_refused_before_training(tmp_path):
+    """matplotlib missing: one line naming the plots extra and --no-plots, status 1, no training."""
+    out = tmp_path / "out"
+    done = _run_without(
+        ["matplotlib"], "train", "--exercise", "ex1", "--out", str(out), cwd=tmp_path
+    )
+    assert done.returncode == 1
+    assert done.stderr == (
+        "manual-backprop: error: the figures need matplotlib: install the plots extra "
+        "(python -m pip install -e '.[plots]') or run with --no-plots\n"
+    )
+    assert not out.exists()
