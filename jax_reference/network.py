@@ -2,7 +2,9 @@ r"""The network: forward pass, probabilities, and the objective with its gradien
 
 The gradient comes from ``jax.value_and_grad`` of the one pure function
 :func:`_objective`; there is no backward pass written anywhere in this package.
-Compare with ``manual_backprop.network``, which writes the deltas by hand.
+Compare with ``manual_backprop.network``, which has the same private helpers under
+the same names (``_forward``, ``_output_loss``, ``_objective``, ``_validated_logits``,
+``_validated_arguments``) and writes the deltas by hand in ``_backprop``.
 
 Every public function validates its inputs, runs in float64 inside the scoped
 ``jax.enable_x64(True)`` (JAX's global default, float32, is left alone) and calls a
@@ -30,8 +32,10 @@ from .losses import binary_cross_entropy, l2_penalty, softmax_cross_entropy
 __all__ = ["forward", "loss", "loss_and_grad", "predict_proba"]
 
 
-def _logits(params: list[tuple[jax.Array, jax.Array]], X: jax.Array, activation: str) -> jax.Array:
-    r"""Forward pass to the output logits :math:`A_L` (pure, traced by ``jax.jit``).
+def _forward(
+    params: list[tuple[jax.Array, jax.Array]], X: jax.Array, h: Callable[[jax.Array], jax.Array]
+) -> tuple[list[jax.Array], list[jax.Array]]:
+    r"""Forward pass, keeping every layer's pre-activations and activations (pure, traced).
 
     .. math::
 
@@ -42,20 +46,30 @@ def _logits(params: list[tuple[jax.Array, jax.Array]], X: jax.Array, activation:
     params : list of (jax.Array, jax.Array), length L
         ``(W_l, b_l)`` with shapes (n_{l-1}, n_l) and (n_l,).
     X : jax.Array, shape (N, n_0)
-    activation : str
-        A key of ``ACTIVATIONS``.
+    h : callable
+        The hidden activation, a value of ``ACTIVATIONS``.
 
     Returns
     -------
-    A_L : jax.Array, shape (N, n_L)
+    A : list of jax.Array
+        Pre-activations ``[A_1, ..., A_L]``, ``A_l`` of shape (N, n_l).
+    Z : list of jax.Array
+        Layer inputs ``[Z_0 = X, Z_1, ..., Z_{L-1}]``, ``Z_l`` of shape (N, n_l).
     """
-    h = ACTIVATIONS[activation]
-    Z = X  # Z_0
-    for W_l, b_l in params[:-1]:  # hidden layers l = 1 .. L-1
-        A = Z @ W_l + b_l  # A_l, shape (N, n_l)
-        Z = h(A)  # Z_l
-    W_L, b_L = params[-1]
-    return Z @ W_L + b_L  # A_L: no activation here, the loss takes the logits
+    A: list[jax.Array] = []
+    Z: list[jax.Array] = [X]  # Z_0
+    for l, (W_l, b_l) in enumerate(params, start=1):
+        A.append(Z[-1] @ W_l + b_l)  # A_l, shape (N, n_l)
+        if l < len(params):  # hidden layers only: the loss takes the logits A_L
+            Z.append(h(A[-1]))  # Z_l
+    return A, Z
+
+
+def _output_loss(A_L: jax.Array, T: jax.Array) -> jax.Array:
+    """Data term of the loss: binary cross-entropy for one output, softmax's for more."""
+    if A_L.shape[1] == 1:
+        return binary_cross_entropy(A_L[:, 0], T)
+    return softmax_cross_entropy(A_L, T)
 
 
 def _objective(
@@ -89,21 +103,18 @@ def _objective(
     jax.Array, shape ()
     """
     params = unpack(W, layer_sizes)
-    A_L = _logits(params, X, activation)
-    if layer_sizes[-1] == 1:
-        data_term = binary_cross_entropy(A_L[:, 0], T)
-    else:
-        data_term = softmax_cross_entropy(A_L, T)
-    weights = [W_l for W_l, _ in params]  # biases are not penalised
-    penalty = l2_penalty(weights, lam)
+    A, _ = _forward(params, X, ACTIVATIONS[activation])
+    data_term = _output_loss(A[-1], T)
+    penalty = l2_penalty([W_l for W_l, _ in params], lam)  # biases are not penalised
     return data_term + penalty
 
 
 def _logits_of_flat(
     W: jax.Array, X: jax.Array, layer_sizes: tuple[int, ...], activation: str
 ) -> jax.Array:
-    """:func:`_logits` of the flat vector ``W``."""
-    return _logits(unpack(W, layer_sizes), X, activation)
+    """The logits ``A_L`` of :func:`_forward`, from the flat vector ``W``."""
+    A, _ = _forward(unpack(W, layer_sizes), X, ACTIVATIONS[activation])
+    return A[-1]
 
 
 # Each compiled XLA program keeps memory mappings of its own; the kernel's default limit

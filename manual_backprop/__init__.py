@@ -32,7 +32,8 @@ name              shape           meaning
 
 Modules: :mod:`.activations` (``h`` beside ``h'``), :mod:`.losses` (losses
 beside their output deltas, the penalty beside its gradient), :mod:`.layout`
-(the flat vector), :mod:`.network` (forward pass and backpropagation),
+(the flat vector), :mod:`.network` (forward pass and backpropagation, the
+reference), :mod:`.engine` (the same numbers fast: :class:`Objective`),
 :mod:`.training` (``scipy.optimize.minimize``), :mod:`.data` (the data sets).
 """
 
@@ -52,6 +53,7 @@ from manual_backprop.data import (
     load_mat,
     load_multiclass_dataset,
 )
+from manual_backprop.engine import Objective
 from manual_backprop.layout import init_weights, n_params, pack, unpack
 from manual_backprop.losses import (
     binary_cross_entropy,
@@ -62,7 +64,6 @@ from manual_backprop.losses import (
     softmax_output_delta,
 )
 from manual_backprop.network import (
-    Objective,
     forward,
     loss,
     loss_and_grad,

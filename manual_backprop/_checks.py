@@ -166,3 +166,12 @@ def check_targets(T: Any, n_samples: int, n_outputs: int) -> Array:
     ):
         raise ValueError("T: each row must be one-hot (entries in [0, 1] summing to 1)")
     return targets
+
+
+def check_finite_result(loss: float, grad: Array | None = None) -> None:
+    """Refuse a loss (or gradient) that overflowed float64 rather than return inf or NaN."""
+    if not np.isfinite(loss) or (grad is not None and not np.all(np.isfinite(grad))):
+        raise ValueError(
+            "W: the loss or its gradient overflowed float64 (weights or inputs too large "
+            "for this network)"
+        )

@@ -184,30 +184,6 @@ def tanh_grad(a: Array, out: Array | None = None) -> Array:
     return np.reciprocal(c, out=c)
 
 
-def sigmoid_grad_from_output(z: Array, out: Array | None = None) -> Array:
-    r"""The sigmoid's derivative from its output ``z = sigma(a)``: ``z (1 - z)``.
-
-    The batch backpropagation keeps every ``Z_l`` anyway, and this costs two
-    cheap passes where :func:`sigmoid_grad` needs a ``cosh``. It is exact up to
-    an absolute error of ~eps (not relative: ``1 - z`` rounds to 0 for
-    ``a > 37``), well inside the rounding that the gradient's sums carry anyway.
-    """
-    d = np.subtract(1.0, z, out=_buffer(z, out))
-    d *= z
-    return d
-
-
-def tanh_grad_from_output(z: Array, out: Array | None = None) -> Array:
-    r"""tanh's derivative from its output ``z = tanh(a)``: ``1 - z^2``, to an absolute ~eps."""
-    d = np.multiply(z, z, out=_buffer(z, out))
-    return np.subtract(1.0, d, out=d)
-
-
-def relu_grad_from_output(z: Array, out: Array | None = None) -> Array:
-    r"""The ReLU's derivative from its output ``z = max(a, 0)``: 1 where ``z > 0``, exactly."""
-    return np.greater(z, 0.0, out=_buffer(z, out))
-
-
 def _buffer(a: Array, out: Array | None) -> Array:
     """``out``, or a new float64 array of ``a``'s shape (an array even when ``a`` is 0-d)."""
     return np.empty(np.shape(a)) if out is None else out
@@ -225,11 +201,4 @@ DERIVATIVES: dict[str, Callable[..., Array]] = {
     "sigmoid": sigmoid_grad,
     "relu": relu_grad,
     "tanh": tanh_grad,
-}
-
-#: Derivatives by name, as functions of the unit's output ``z = h(a)``.
-DERIVATIVES_FROM_OUTPUT: dict[str, Callable[..., Array]] = {
-    "sigmoid": sigmoid_grad_from_output,
-    "relu": relu_grad_from_output,
-    "tanh": tanh_grad_from_output,
 }

@@ -22,8 +22,9 @@ from manual_backprop._checks import (
     check_weights,
 )
 from manual_backprop.activations import ACTIVATIONS
+from manual_backprop.engine import Objective
 from manual_backprop.layout import init_weights, n_params
-from manual_backprop.network import Objective, loss_and_grad_per_sample
+from manual_backprop.network import loss_and_grad_per_sample
 
 __all__ = ["GRADIENT_METHODS", "TrainResult", "train"]
 
@@ -87,8 +88,10 @@ def train(
     method : str, default "L-BFGS-B"
         One of :data:`GRADIENT_METHODS`.
     gradient : {"vectorized", "per-sample"}, default "vectorized"
-        Which backpropagation computes the gradient: :func:`loss_and_grad` or
-        the exercise's per-sample algorithm, :func:`loss_and_grad_per_sample`.
+        Which backpropagation computes the gradient: the whole batch at once
+        (:class:`manual_backprop.Objective`, the engine that computes
+        :func:`manual_backprop.loss_and_grad`'s numbers fast) or the exercise's
+        per-sample algorithm, :func:`manual_backprop.loss_and_grad_per_sample`.
     options : dict, optional
         Passed to ``minimize`` as ``options`` (e.g. ``{"maxiter": 500}``).
     progress : callable, optional

@@ -1,24 +1,44 @@
-"""The fast paths: Objective, out= buffers, derivatives from outputs, blocks of rows."""
+"""The engine (``manual_backprop/engine.py``): ``Objective`` gives the reference's numbers, fast.
 
-import itertools
+What it promises, each stated as behaviour: one part gives the reference's loss bit for bit
+and its gradient up to rounding; parts give the numbers of one part up to the order of the
+sums; threads change no bit; working arrays are reused across calls; the data is copied;
+bad input is refused; BLAS limited to one thread means one part; a forked child computes;
+importing the package registers no at-fork hook.
+
+Tolerances (``backprop_oracle/tolerances.py``, section 1): the engine adds the same products as the
+reference in another order (parts' means weighted by their shares, ``1^T delta`` for the
+column sums) and takes ``h'`` from ``Z`` (``z (1 - z)``, exact to an absolute ~eps rather
+than relatively): the per-sample-versus-vectorised bounds cover both, the loss to
+``OWN_LOSS_RTOL`` of itself, the gradient to ``REORDERED_SUM_RTOL`` of its scale.
+"""
+
 import os
 import select
 import signal
+import subprocess
+import sys
+import textwrap
 import threading
+import tracemalloc
 import types
 import warnings
+from itertools import pairwise
 
 import numpy as np
 import pytest
 from threadpoolctl import threadpool_info, threadpool_limits
 
 import manual_backprop as mb
-from manual_backprop import network
-from manual_backprop.activations import ACTIVATIONS, DERIVATIVES, DERIVATIVES_FROM_OUTPUT
+from backprop_oracle.tolerances import OWN_LOSS_RTOL, REORDERED_SUM_RTOL
+from manual_backprop import engine
+from manual_backprop.activations import ACTIVATIONS, DERIVATIVES
+from manual_backprop.engine import DERIVATIVES_FROM_OUTPUT
 from manual_backprop.gradcheck import gradient_scale
-from manual_backprop.network import _BLOCK_ENTRIES, _row_blocks
 
 EPS = float(np.finfo(np.float64).eps)
+# A batch is cut automatically from 2 x 131072 pre-activations (Objective's docstring).
+TWO_PARTS_OF_WORK = 2 * 131072
 
 
 def _problem(sizes, n_samples, seed=0):
@@ -29,23 +49,360 @@ def _problem(sizes, n_samples, seed=0):
     return mb.init_weights(sizes, seed), X, T
 
 
+def _assert_close(label, J, grad, J_ref, grad_ref, scale):
+    """The loss to OWN_LOSS_RTOL of itself, the gradient to REORDERED_SUM_RTOL of its scale."""
+    assert abs(J - J_ref) <= OWN_LOSS_RTOL * J_ref, f"{label}: loss {J!r} against {J_ref!r}"
+    error = float(np.max(np.abs(grad - grad_ref)))
+    assert error <= REORDERED_SUM_RTOL * scale, (
+        f"{label}: gradient differs by {error:.3g}, more than {REORDERED_SUM_RTOL:g} of its "
+        f"scale {scale:.3g} (worst entry {int(np.argmax(np.abs(grad - grad_ref)))})"
+    )
+
+
+@pytest.fixture
+def two_blas_threads():
+    """BLAS on two threads, as on this project's 2-core machine: the parts run in threads."""
+    with threadpool_limits(limits=2, user_api="blas"):
+        yield
+
+
+def _blas_threads():
+    return max(lib["num_threads"] for lib in threadpool_info() if lib["user_api"] == "blas")
+
+
+def _recording(monkeypatch, activation="sigmoid", fail_in_pool=False):
+    """Wrap ``h`` in the public registry ``mb.ACTIVATIONS``, which the engine reads on every
+    call: the one window into a part while it runs. Notes (thread name, BLAS threads)."""
+    seen = []
+    h = ACTIVATIONS[activation]
+
+    def recording(a, out=None):
+        seen.append((threading.current_thread().name, _blas_threads()))
+        if fail_in_pool and threading.current_thread() is not threading.main_thread():
+            raise RuntimeError("a part failed")
+        return h(a, out=out)
+
+    monkeypatch.setitem(ACTIVATIONS, activation, recording)
+    return seen
+
+
+# ---------------------------------------------------------------- the reference's numbers
+
+
 @pytest.mark.parametrize("activation", ["sigmoid", "relu", "tanh"])
 @pytest.mark.parametrize("sizes", [[3, 1], [2, 5, 1], [4, 6, 6, 3]])
-def test_objective_gives_loss_and_grad_bit_for_bit_on_every_call(sizes, activation):
-    """Same operations on the same numbers: identical results, and reused buffers keep
-    nothing from one call to the next."""
+def test_one_part_gives_the_reference_loss_bit_for_bit_on_every_call(sizes, activation):
+    """Same forward pass and loss formulas: the same bits. The gradient differs from the
+    reference's by rounding only; a repeated W gives the same bits again (the reused
+    working arrays keep nothing from one call to the next), in a new array."""
     W0, X, T = _problem(sizes, 7)
-    fun = mb.Objective(X, T, sizes, 0.1, activation)
+    fun = mb.Objective(X, T, sizes, 0.1, activation, parts=1)
     grads = []
     for W in (W0, 3.0 * W0, W0):
         J, grad = fun(W)
         J_ref, grad_ref = mb.loss_and_grad(W, X, T, sizes, 0.1, activation)
         assert J == J_ref
-        np.testing.assert_array_equal(grad, grad_ref)
-        assert fun.loss(W) == mb.loss(W, X, T, sizes, 0.1, activation)
+        assert fun.loss(W) == J
+        scale = gradient_scale(W, X, T, sizes, 0.1, activation)
+        _assert_close("one part", J, grad, J_ref, grad_ref, scale)
         grads.append(grad)
-    assert grads[0] is not grads[2]  # a new gradient array on every call
+    assert grads[0] is not grads[2]
     np.testing.assert_array_equal(grads[0], grads[2])
+
+
+@pytest.mark.parametrize("n_parts", [2, 3])
+@pytest.mark.parametrize("activation", ["sigmoid", "relu", "tanh"])
+@pytest.mark.parametrize("sizes", [[3, 1], [2, 5, 1], [4, 6, 6, 3]])
+def test_parts_give_the_numbers_of_one_part(sizes, activation, n_parts):
+    """8 rows in parts of 4 and 4, or 2, 3 and 3 (unequal, so that a wrong share shows): the
+    parts' means weighted by their shares are the batch's, up to the order of the sums.
+    The loss alone is cut alike: the same bits as the loss beside the gradient."""
+    W, X, T = _problem(sizes, 8)
+    J_one, grad_one = mb.Objective(X, T, sizes, 0.1, activation, parts=1)(W)
+    fun = mb.Objective(X, T, sizes, 0.1, activation, parts=n_parts)
+    assert fun.parts == n_parts
+    J, grad = fun(W)
+    scale = gradient_scale(W, X, T, sizes, 0.1, activation)
+    _assert_close(f"{n_parts} parts against one", J, grad, J_one, grad_one, scale)
+    assert fun.loss(W) == J
+    J_ref, grad_ref = mb.loss_and_grad(W, X, T, sizes, 0.1, activation)
+    _assert_close(f"{n_parts} parts against the reference", J, grad, J_ref, grad_ref, scale)
+
+
+def test_as_many_parts_as_samples_and_one_sample():
+    sizes = [2, 5, 1]
+    for n_samples in (1, 3):
+        W, X, T = _problem(sizes, n_samples)
+        J_ref, grad_ref = mb.loss_and_grad(W, X, T, sizes, 0.1)
+        J, grad = mb.Objective(X, T, sizes, 0.1, parts=n_samples)(W)
+        _assert_close(f"{n_samples} parts", J, grad, J_ref, grad_ref, gradient_scale(
+            W, X, T, sizes, 0.1, "sigmoid"))  # fmt: skip
+
+
+def test_a_batch_large_enough_for_row_blocks_gives_the_reference():
+    """2100 samples x 128 hidden units: the engine takes the hidden arrays in two blocks of
+    rows (2100 x 128 > 2^18 entries); across the blocks' border nothing changes."""
+    sizes = [2, 128, 1]
+    W, X, T = _problem(sizes, 2100)
+    assert 2100 * 128 > 1 << 18
+    J, grad = mb.Objective(X, T, sizes, 1e-3, parts=1)(W)
+    J_ref, grad_ref = mb.loss_and_grad(W, X, T, sizes, 1e-3)
+    assert J == J_ref
+    _assert_close("row blocks", J, grad, J_ref, grad_ref, gradient_scale(
+        W, X, T, sizes, 1e-3, "sigmoid"))  # fmt: skip
+
+
+def test_working_memory_past_32_mb_gives_the_reference():
+    """3000 x (1400 + 1400 + 1) pre-activations and deltas, more than one 32 MB allocation
+    holds: the arrays are allocated one by one (engine._Memory), with the same numbers."""
+    sizes = [3, 1400, 1]
+    W, X, T = _problem(sizes, 3000)
+    J, grad = mb.Objective(X, T, sizes, 1e-3, parts=1)(W)
+    J_ref, grad_ref = mb.loss_and_grad(W, X, T, sizes, 1e-3)
+    assert J == J_ref
+    _assert_close("past 32 MB", J, grad, J_ref, grad_ref, gradient_scale(
+        W, X, T, sizes, 1e-3, "sigmoid"))  # fmt: skip
+
+
+def test_objective_defaults_are_those_of_loss_and_grad():
+    sizes = [2, 3, 1]
+    W, X, T = _problem(sizes, 5)
+    J, grad = mb.Objective(X, T, sizes)(W)
+    J_explicit, grad_explicit = mb.Objective(X, T, sizes, 0.0, "sigmoid", parts=None)(W)
+    assert J == J_explicit == mb.loss(W, X, T, sizes)
+    np.testing.assert_array_equal(grad, grad_explicit)
+
+
+# ---------------------------------------------------------------- threads
+
+
+@pytest.mark.usefixtures("two_blas_threads")
+def test_the_parts_run_in_pool_threads_with_blas_on_one_thread_and_change_no_bit(monkeypatch):
+    sizes = [4, 6, 6, 3]
+    W, X, T = _problem(sizes, 50)
+    fun = mb.Objective(X, T, sizes, 0.1, parts=3)
+    blas_before = threadpool_info()
+    seen = _recording(monkeypatch)
+    J, grad = fun(W)
+    here = threading.current_thread().name
+    assert {name for name, _ in seen} - {here}, "no part ran in a pool thread"
+    assert all(blas == 1 for _, blas in seen), "BLAS was not on one thread in the parts"
+    assert threadpool_info() == blas_before  # restored
+
+    seen.clear()
+    assert fun.loss(W) == J  # the loss alone is cut and threaded alike
+    assert {name for name, _ in seen} - {here}
+    assert all(blas == 1 for _, blas in seen)
+
+    seen.clear()
+    with threadpool_limits(limits=1, user_api="blas"):  # one core: the parts run here
+        J_here, grad_here = fun(W)
+    assert {name for name, _ in seen} == {here}
+    assert J_here == J
+    np.testing.assert_array_equal(grad_here, grad)
+
+
+@pytest.mark.usefixtures("two_blas_threads")
+def test_a_call_while_another_holds_the_threads_runs_its_parts_here_with_the_same_bits(
+    monkeypatch,
+):
+    """Two Objectives called at once from two threads: the second runs its parts one after
+    the other in its own thread, and both give the numbers they give alone."""
+    sizes = [2, 5, 1]
+    W, X, T = _problem(sizes, 9)
+    first, second = (mb.Objective(X, T, sizes, 0.1, parts=2) for _ in range(2))
+    alone = second(W)
+    entered, leave = threading.Semaphore(0), threading.Event()
+    h = ACTIVATIONS["sigmoid"]
+
+    def holding(a, out=None):
+        if threading.current_thread() is not threading.main_thread():  # the first call's parts
+            entered.release()
+            assert leave.wait(60.0)
+        return h(a, out=out)
+
+    monkeypatch.setitem(ACTIVATIONS, "sigmoid", holding)
+    results = {}
+    holder = threading.Thread(target=lambda: results.update(first=first(W)))
+    holder.start()
+    try:
+        for _ in range(2):  # both parts of the first call are running: it holds the threads
+            assert entered.acquire(timeout=60.0)
+        seen = _recording(monkeypatch)  # wraps ``holding``
+        J, grad = second(W)
+    finally:
+        leave.set()
+        holder.join(60.0)
+    assert {name for name, _ in seen} == {threading.current_thread().name}
+    assert J == alone[0]
+    np.testing.assert_array_equal(grad, alone[1])
+    assert results["first"][0] == alone[0]
+    np.testing.assert_array_equal(results["first"][1], alone[1])
+
+
+@pytest.mark.usefixtures("two_blas_threads")
+def test_a_failing_part_lets_go_of_the_threads_and_of_blas(monkeypatch):
+    sizes = [2, 5, 1]
+    W, X, T = _problem(sizes, 9)
+    fun = mb.Objective(X, T, sizes, parts=2)
+    blas_before = threadpool_info()
+    _recording(monkeypatch, fail_in_pool=True)
+    with pytest.raises(RuntimeError, match="a part failed"):
+        fun(W)
+    assert threadpool_info() == blas_before
+    monkeypatch.undo()
+    seen = _recording(monkeypatch)  # the threads are free again: the next call uses them
+    fun(W)
+    assert {name for name, _ in seen} - {threading.current_thread().name}
+
+
+def test_blas_on_one_thread_means_one_part_and_large_batches_get_one_part_per_thread():
+    sizes = [64, 128, 128, 1]
+    two_parts = -(-TWO_PARTS_OF_WORK // sum(sizes[1:]))  # the fewest rows for two parts
+    _, X, T = _problem(sizes, two_parts)
+    with threadpool_limits(limits=2, user_api="blas"):
+        assert mb.Objective(X, T, sizes).parts == 2
+        assert mb.Objective(X[:-1], T[:-1], sizes).parts == 1
+    with threadpool_limits(limits=1, user_api="blas"):
+        assert mb.Objective(X, T, sizes).parts == 1
+    _, X, T = _problem([2, 10, 10, 10, 10, 1], 200)  # Exercise 2: never cut
+    assert mb.Objective(X, T, [2, 10, 10, 10, 10, 1]).parts == 1
+
+
+def test_without_a_blas_library_found_there_is_one_part(monkeypatch):
+    """threadpoolctl finds no BLAS (numpy built without one). The one private name patched
+    in these tests: the engine's cached view of the process's BLAS libraries."""
+    monkeypatch.setattr(engine, "_controller", types.SimpleNamespace(lib_controllers=[]))
+    sizes = [64, 128, 128, 1]
+    _, X, T = _problem(sizes, 4 * TWO_PARTS_OF_WORK // sum(sizes[1:]))
+    assert mb.Objective(X, T, sizes).parts == 1
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork")
+@pytest.mark.usefixtures("two_blas_threads")
+def test_a_forked_child_gets_threads_of_its_own():
+    """The parent's pool threads do not exist in a child made by fork (multiprocessing's
+    default on Linux): without a new pool there, the child would wait for them forever."""
+    sizes = [2, 5, 1]
+    W, X, T = _problem(sizes, 9)
+    fun = mb.Objective(X, T, sizes, parts=3)
+    _, grad = fun(W)  # the parent's pool now exists
+    read_end, write_end = os.pipe()
+    with warnings.catch_warnings():
+        # Other libraries loaded in this test process (JAX) warn at every fork.
+        warnings.simplefilter("ignore")
+        pid = os.fork()
+    if pid == 0:  # the child: send the gradient's bytes, and leave at once
+        try:
+            os.write(write_end, fun(W)[1].tobytes())
+        finally:
+            os._exit(0)
+    os.close(write_end)
+    try:
+        ready, _, _ = select.select([read_end], [], [], 60.0)
+        assert ready, "the forked child did not answer within 60 s"
+        answer = os.read(read_end, grad.nbytes)
+    finally:
+        os.close(read_end)
+        if not ready:
+            os.kill(pid, signal.SIGKILL)
+        os.waitpid(pid, 0)
+    np.testing.assert_array_equal(np.frombuffer(answer), grad)
+
+
+def test_importing_the_package_registers_no_at_fork_hook_and_threads_register_one():
+    """Importing is free of side effects; the first threaded call registers the hook that
+    a forked child needs, once."""
+    script = textwrap.dedent(
+        """
+        import os
+        hooks = []
+        register = os.register_at_fork
+        def recording(**kwargs):
+            hooks.extend(getattr(f, "__module__", None) or "?" for f in kwargs.values())
+            register(**kwargs)
+        os.register_at_fork = recording
+        import numpy as np
+        from threadpoolctl import threadpool_limits
+        import manual_backprop as mb
+        X, t = np.random.default_rng(0).normal(size=(9, 2)), np.arange(9) % 2
+        ours = lambda: [m for m in hooks if m.startswith("manual_backprop")]
+        print(len(ours()))
+        mb.loss_and_grad(mb.init_weights([2, 3, 1], 0), X, t, [2, 3, 1])
+        mb.Objective(X, t, [2, 3, 1])(mb.init_weights([2, 3, 1], 0))
+        print(len(ours()))
+        with threadpool_limits(limits=2, user_api="blas"):
+            for _ in range(2):
+                mb.Objective(X, t, [2, 3, 1], parts=2)(mb.init_weights([2, 3, 1], 0))
+        print(ours())
+        """
+    )
+    completed = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=120, check=True
+    )
+    assert completed.stdout.split("\n")[:3] == ["0", "0", "['manual_backprop.engine']"]
+
+
+# ---------------------------------------------------------------- working memory
+
+
+@pytest.mark.parametrize("n_parts", [1, 2])
+def test_objective_reuses_its_working_arrays(n_parts):
+    """After it is made, a call allocates the gradient and small per-layer temporaries,
+    never another (N, n_l) array (tracemalloc sees numpy's buffers), in one part or two."""
+    sizes = [4, 256, 1]
+    W, X, T = _problem(sizes, 2000)
+    fun = mb.Objective(X, T, sizes, 1e-3, parts=n_parts)
+    one_layer = 2000 * 256 * 8  # bytes of one (N, n_1) float64 array
+    for call in (lambda: fun(W), lambda: fun.loss(W)):
+        call()
+        tracemalloc.start()
+        try:
+            call()
+            peak = tracemalloc.get_traced_memory()[1]
+        finally:
+            tracemalloc.stop()
+        assert peak < one_layer / 4
+
+
+@pytest.mark.parametrize(
+    "shapes",
+    [
+        [(1,), (1, 1)],
+        [(7,), (7, 5), (7, 1), (7, 5), (3,)],
+        [(2500,), (2500, 300), (2500, 7), (2500, 300), (873, 300), (1220,)],
+    ],
+)
+@pytest.mark.parametrize("one_block", [True, False])
+def test_working_memory_hands_out_disjoint_arrays_on_cache_lines(shapes, one_block):
+    """engine._Memory (private, read here, not patched): arrays of the asked shapes, C-ordered,
+    each on a 64-byte line, none overlapping another; one allocation up to MAX_BLOCK entries,
+    past it one allocation per array."""
+    rounded = sum(-(-int(np.prod(shape)) // 8) * 8 for shape in shapes)
+    memory = engine._Memory(rounded if one_block else engine._Memory.MAX_BLOCK + 1)
+    arrays = [memory.take(shape) for shape in shapes]
+    assert [a.shape for a in arrays] == shapes
+    assert all(a.flags.c_contiguous and a.dtype == np.float64 for a in arrays)
+    owners = {id(a.base) for a in arrays}
+    assert len(owners) == (1 if one_block else len(arrays))
+    spans = sorted((a.ctypes.data, a.ctypes.data + a.nbytes) for a in arrays)
+    assert all(end <= next_start for (_, end), (next_start, _) in pairwise(spans))
+    assert all(start % 64 == 0 for start, _ in spans)
+
+
+def test_row_blocks_cover_every_row_once():
+    """engine._row_blocks (private, read here): consecutive blocks of at most 2^18 entries
+    (one row at least), covering every row once and in order."""
+    for shape in [(1, 3), (10, 4), (5000, 100), (3, 1 << 19)]:
+        blocks = engine._row_blocks(np.empty(shape))
+        rows = np.concatenate([np.arange(shape[0])[b] for b in blocks])
+        np.testing.assert_array_equal(rows, np.arange(shape[0]))
+        sizes = [len(range(*b.indices(shape[0]))) for b in blocks]
+        assert all(n * shape[1] <= max(1 << 18, shape[1]) for n in sizes)
+        assert all(n * shape[1] > (1 << 18) - shape[1] for n in sizes[:-1])  # no tiny blocks
+
+
+# ---------------------------------------------------------------- data and bad input
 
 
 def test_objective_copies_its_data_and_leaves_the_callers_alone():
@@ -57,24 +414,38 @@ def test_objective_copies_its_data_and_leaves_the_callers_alone():
     assert fun.loss(W) == J
     np.testing.assert_array_equal(W, W_before)  # nothing the caller passed was changed
     np.testing.assert_array_equal(T, T_before)
-    X[:] = np.nan  # the caller changes its array afterwards: the objective keeps what it checked
+    X[:] = np.nan  # the caller changes its arrays afterwards: the objective keeps what it checked
+    T[:] = 1.0 - T
     assert fun(W)[0] == J
 
 
 @pytest.mark.parametrize(
-    ("make", "message"),
+    ("make", "error", "message"),
     [
-        (lambda X, T: mb.Objective(X[:, :1], T, [2, 3, 1]), "^X: expected 2 columns"),
-        (lambda X, T: mb.Objective(X, T[:-1], [2, 3, 1]), "^T: expected 5 targets"),
-        (lambda X, T: mb.Objective(X, T, [2, 3, 1], lam=-1.0), "^lam: expected a finite number"),
-        (lambda X, T: mb.Objective(X, T, [2, 3, 1], activation="gelu"), "^activation: expected"),
-        (lambda X, T: mb.Objective(X, T, [2, 0, 1]), "^layer_sizes: entry 1"),
+        (lambda X, T: mb.Objective(X[:, :1], T, [2, 3, 1]), ValueError, "^X: expected 2 columns"),
+        (lambda X, T: mb.Objective(X, T[:-1], [2, 3, 1]), ValueError, "^T: expected 5 targets"),
+        (lambda X, T: mb.Objective(X, T, [2, 3, 1], lam=-1.0), ValueError, "^lam: expected a"),
+        (lambda X, T: mb.Objective(X, T, [2, 3, 1], activation="gelu"), ValueError, "^activ"),
+        (lambda X, T: mb.Objective(X, T, [2, 0, 1]), ValueError, "^layer_sizes: entry 1"),
+        (lambda X, T: mb.Objective(X, T, [2, 3, 1], parts=0), ValueError, r"^parts: .* 1 to 5"),
+        (lambda X, T: mb.Objective(X, T, [2, 3, 1], parts=6), ValueError, r"^parts: .*got 6"),
+        (lambda X, T: mb.Objective(X, T, [2, 3, 1], parts=2.0), TypeError, "^parts: .*float"),
+        (lambda X, T: mb.Objective(X, T, [2, 3, 1], parts=True), TypeError, "^parts: .*bool"),
     ],
 )
-def test_objective_refuses_bad_data_when_made(make, message):
+def test_objective_refuses_bad_data_when_made(make, error, message):
     _, X, T = _problem([2, 3, 1], 5)
-    with pytest.raises(ValueError, match=message):
+    with pytest.raises(error, match=message):
         make(X, T)
+
+
+def test_parts_may_be_any_integer_type():
+    sizes = [2, 3, 1]
+    W, X, T = _problem(sizes, 5)
+    fun = mb.Objective(X, T, sizes, parts=np.int64(5))
+    assert fun.parts == 5
+    assert type(fun.parts) is int
+    assert fun.loss(W) == pytest.approx(mb.loss(W, X, T, sizes), rel=OWN_LOSS_RTOL, abs=0)
 
 
 @pytest.mark.parametrize(
@@ -94,18 +465,19 @@ def test_objective_refuses_a_bad_W_on_each_call(W, message):
         fun.loss(W)
 
 
-@pytest.mark.parametrize("name", ["sigmoid", "relu", "tanh"])
-def test_activations_write_into_out_and_may_overwrite_their_input(name):
-    a = np.linspace(-5.0, 5.0, 11)
-    expected, slope = ACTIVATIONS[name](a), DERIVATIVES[name](a)
-    out = np.empty_like(a)
-    assert ACTIVATIONS[name](a, out=out) is out
-    np.testing.assert_array_equal(out, expected)
-    in_place = a.copy()
-    ACTIVATIONS[name](in_place, out=in_place)
-    np.testing.assert_array_equal(in_place, expected)
-    assert DERIVATIVES[name](a, out=out) is out
-    np.testing.assert_array_equal(out, slope)
+@pytest.mark.parametrize("n_parts", [1, 2])
+def test_objective_refuses_a_finite_loss_with_an_overflowing_gradient(n_parts):
+    """lam W^2 = 1e308 is finite, its gradient 2 lam W = 2e308 is not (as in test_overflow)."""
+    W, X, T = np.array([1.0, 0.0]), np.array([[0.0], [0.0]]), np.array([0.0, 1.0])
+    fun = mb.Objective(X, T, [1, 1], 1e308, parts=n_parts)
+    assert np.isfinite(fun.loss(W))
+    with pytest.raises(ValueError, match="^W: the loss or its gradient overflowed float64"):
+        fun(W)
+    with pytest.raises(ValueError, match="^W: the loss or its gradient overflowed float64"):
+        fun.loss(np.array([1e200, 0.0]))  # lam W^2 overflows the loss itself
+
+
+# ---------------------------------------------------------------- h' from the outputs
 
 
 @pytest.mark.parametrize("name", ["sigmoid", "relu", "tanh"])
@@ -120,329 +492,11 @@ def test_derivatives_from_outputs_agree_with_those_of_pre_activations(name):
         np.testing.assert_allclose(from_output, DERIVATIVES[name](a), rtol=0, atol=4 * EPS)
 
 
-def test_row_blocks_cover_every_row_once():
-    for shape in [(1, 3), (10, 4), (5000, 100), (3, 1 << 19)]:
-        blocks = _row_blocks(np.empty(shape))
-        rows = np.concatenate([np.arange(shape[0])[b] for b in blocks])
-        np.testing.assert_array_equal(rows, np.arange(shape[0]))
-        assert all(
-            len(range(*b.indices(shape[0]))) * shape[1] <= max(_BLOCK_ENTRIES, shape[1])
-            for b in blocks
-        )
-
-
-def test_a_batch_large_enough_for_row_blocks_gives_the_per_sample_gradient(monkeypatch):
-    """2100 samples x 128 hidden units, in one part: the hidden arrays are taken in two
-    row blocks. Same sums in another order as the per-sample algorithm (property 4's
-    1e-12 of the gradient's scale, see property_tests/tolerances.py)."""
-    monkeypatch.setattr(network, "_MIN_ENTRIES_PER_PART", 2100 * 129)  # exactly one part
-    sizes = [2, 128, 1]
-    W, X, T = _problem(sizes, 2100)
-    assert len(network._parts(2100, sizes)) == 1
-    assert len(_row_blocks(np.empty((2100, 128)))) == 2
-    J, grad = mb.Objective(X, T, sizes, 1e-3)(W)
-    J_loop, grad_loop = mb.loss_and_grad_per_sample(W, X, T, sizes, 1e-3)
-    scale = gradient_scale(W, X, T, sizes, 1e-3, "sigmoid")
-    assert abs(J - J_loop) <= 1e-13 * J
-    assert np.max(np.abs(grad - grad_loop)) <= 1e-12 * scale
-
-
-def test_objective_defaults_are_those_of_loss_and_grad():
-    W, X, T = _problem([2, 3, 1], 5)
-    J, grad = mb.Objective(X, T, [2, 3, 1])(W)
-    J_ref, grad_ref = mb.loss_and_grad(W, X, T, [2, 3, 1])
-    assert J == J_ref
-    np.testing.assert_array_equal(grad, grad_ref)
-
-
-def test_objective_refuses_a_finite_loss_with_an_overflowing_gradient():
-    """lam W^2 = 1e308 is finite, its gradient 2 lam W = 2e308 is not (as in test_overflow)."""
-    W, X, T = np.array([1.0, 0.0]), np.array([[0.0]]), np.array([0.0])
-    fun = mb.Objective(X, T, [1, 1], 1e308)
-    assert np.isfinite(fun.loss(W))
-    with pytest.raises(ValueError, match="^W: the loss or its gradient overflowed float64"):
-        fun(W)
-
-
 @pytest.mark.parametrize("name", ["sigmoid", "relu", "tanh"])
 def test_derivatives_from_outputs_write_float64_into_out(name):
     z = ACTIVATIONS[name](np.linspace(-3.0, 3.0, 7))
+    expected = DERIVATIVES_FROM_OUTPUT[name](z)
+    assert expected.dtype == np.float64
     out = np.empty_like(z)
     assert DERIVATIVES_FROM_OUTPUT[name](z, out=out) is out
-    assert DERIVATIVES_FROM_OUTPUT[name](z).dtype == np.float64
-
-
-@pytest.mark.parametrize("n_parts", [1, 2])
-def test_objective_reuses_its_working_arrays(monkeypatch, n_parts):
-    """The point of an Objective: after it is made, a call allocates the gradient and small
-    per-layer temporaries, never another (N, n_l) array (tracemalloc sees numpy's buffers),
-    whether the batch is in one part or in several."""
-    import tracemalloc
-
-    monkeypatch.setattr(network, "_blas_threads", lambda: n_parts)
-    sizes = [4, 256, 1]
-    W, X, T = _problem(sizes, 2000)
-    fun = mb.Objective(X, T, sizes, 1e-3)
-    assert len(fun._parts) == n_parts
-    one_layer = 2000 * 256 * 8  # bytes of one (N, n_1) float64 array
-    for call in (lambda: fun(W), lambda: fun.loss(W)):
-        call()
-        tracemalloc.start()
-        try:
-            call()
-            peak = tracemalloc.get_traced_memory()[1]
-        finally:
-            tracemalloc.stop()
-        assert peak < one_layer / 4
-
-
-# ---------------------------------------------------------------- a large batch in parts
-
-
-@pytest.fixture
-def three_threads(monkeypatch):
-    """Every batch cut into up to 3 parts, as on a machine whose BLAS has 3 threads."""
-    monkeypatch.setattr(network, "_MIN_ENTRIES_PER_PART", 1)
-    monkeypatch.setattr(network, "_blas_threads", lambda: 3)
-
-
-@pytest.mark.usefixtures("three_threads")
-@pytest.mark.parametrize("n_samples", [1, 2, 3, 7, 100])
-def test_parts_cover_the_rows_once_in_order_and_none_is_empty(n_samples):
-    parts = network._parts(n_samples, [2, 3, 1])
-    assert len(parts) == min(3, n_samples)
-    assert [p.rows.start for p in parts] == [0] + [p.rows.stop for p in parts[:-1]]
-    assert parts[-1].rows.stop == n_samples
-    sizes = [p.n_samples for p in parts]
-    assert min(sizes) >= 1
-    assert max(sizes) - min(sizes) <= 1
-
-
-def test_small_batches_and_one_blas_thread_get_one_part():
-    assert len(network._parts(200, [2, 10, 10, 10, 10, 1])) == 1  # Exercise 2: no threads
-    # The fewest rows of 64-128-128-1 that hold two parts' worth of pre-activations.
-    two_parts_of_work = -(-2 * network._MIN_ENTRIES_PER_PART // 257)
-    with threadpool_limits(limits=2, user_api="blas"):
-        assert len(network._parts(two_parts_of_work, [64, 128, 128, 1])) == 2
-        assert len(network._parts(two_parts_of_work - 1, [64, 128, 128, 1])) == 1
-    with threadpool_limits(limits=1, user_api="blas"):
-        assert len(network._parts(two_parts_of_work, [64, 128, 128, 1])) == 1
-        assert len(network._parts(10**6, [784, 256, 1])) == 1
-
-
-def test_with_two_blas_threads_the_parts_run_in_two_threads(monkeypatch):
-    monkeypatch.setattr(network, "_MIN_ENTRIES_PER_PART", 1)
-    sizes = [2, 5, 1]
-    W, X, T = _problem(sizes, 9)
-    seen = _recording_thread_names(monkeypatch)
-    with threadpool_limits(limits=2, user_api="blas"):
-        mb.loss_and_grad(W, X, T, sizes)
-    assert len(seen) == 2
-    assert len({name for name, _ in seen}) == 2
-
-
-@pytest.mark.usefixtures("three_threads")
-@pytest.mark.parametrize("activation", ["sigmoid", "relu", "tanh"])
-@pytest.mark.parametrize("sizes", [[3, 1], [2, 5, 1], [4, 6, 6, 3]])
-def test_parts_give_the_per_sample_numbers(sizes, activation):
-    """8 rows in parts of 2, 3 and 3, each part's means weighted by its share: the same
-    sums in another order (property 4's bounds: the loss to 1e-13 of itself, the gradient
-    to 1e-12 of its scale, see property_tests/tolerances.py)."""
-    W, X, T = _problem(sizes, 8)
-    assert [p.n_samples for p in network._parts(8, sizes)] == [2, 3, 3]
-    J, grad = mb.loss_and_grad(W, X, T, sizes, 0.1, activation)
-    J_loop, grad_loop = mb.loss_and_grad_per_sample(W, X, T, sizes, 0.1, activation)
-    scale = gradient_scale(W, X, T, sizes, 0.1, activation)
-    assert abs(J - J_loop) <= 1e-13 * J_loop
-    assert np.max(np.abs(grad - grad_loop)) <= 1e-12 * scale
-    # The loss alone and the Objective cut the batch alike: the same bits.
-    assert mb.loss(W, X, T, sizes, 0.1, activation) == J
-    fun = mb.Objective(X, T, sizes, 0.1, activation)
-    J_fun, grad_fun = fun(W)
-    assert J_fun == J
-    assert fun.loss(W) == J
-    np.testing.assert_array_equal(grad_fun, grad)
-
-
-def _recording_thread_names(monkeypatch, function="_backprop"):
-    """Make ``network.<function>`` note the thread it runs in and BLAS's thread count there."""
-    seen = []
-    original = getattr(network, function)
-
-    def recording(*args):
-        blas = [lib["num_threads"] for lib in threadpool_info() if lib["user_api"] == "blas"]
-        seen.append((threading.current_thread().name, max(blas)))
-        return original(*args)
-
-    monkeypatch.setattr(network, function, recording)
-    return seen
-
-
-@pytest.mark.usefixtures("three_threads")
-def test_the_parts_run_in_threads_with_one_blas_thread_and_the_threads_change_no_bit(
-    monkeypatch,
-):
-    sizes = [4, 6, 6, 3]
-    W, X, T = _problem(sizes, 50)
-    blas_before = network._blas().info()
-    seen = _recording_thread_names(monkeypatch)
-    J, grad = mb.loss_and_grad(W, X, T, sizes, 0.1)
-    assert len(seen) == 3
-    assert {name for name, _ in seen} - {threading.current_thread().name}  # a pool thread
-    assert all(blas == 1 for _, blas in seen)
-    assert network._blas().info() == blas_before  # restored
-
-    # The loss alone is cut and threaded alike.
-    seen_loss = _recording_thread_names(monkeypatch, "_loss_value")
-    assert mb.loss(W, X, T, sizes, 0.1) == J
-    assert len(seen_loss) == 3
-    assert {name for name, _ in seen_loss} - {threading.current_thread().name}
-    assert all(blas == 1 for _, blas in seen_loss)
-
-    # Another call holding the threads: the parts run one after the other, here.
-    seen.clear()
-    with network._parallel_lock:
-        J_here, grad_here = mb.loss_and_grad(W, X, T, sizes, 0.1)
-    assert {name for name, _ in seen} == {threading.current_thread().name}
-    assert J_here == J
-    np.testing.assert_array_equal(grad_here, grad)
-
-
-@pytest.mark.usefixtures("three_threads")
-def test_a_failing_part_lets_go_of_the_threads_and_of_blas(monkeypatch):
-    sizes = [2, 5, 1]
-    W, X, T = _problem(sizes, 9)
-    blas_before = network._blas().info()
-    backprop = network._backprop
-
-    def failing_in_a_pool_thread(*args):
-        if threading.current_thread() is not threading.main_thread():
-            raise RuntimeError("a part failed")
-        return backprop(*args)
-
-    monkeypatch.setattr(network, "_backprop", failing_in_a_pool_thread)
-    with pytest.raises(RuntimeError, match="a part failed"):
-        mb.loss_and_grad(W, X, T, sizes)
-    assert network._blas().info() == blas_before
-    assert not network._parallel_lock.locked()
-
-
-def test_an_objective_made_before_blas_was_limited_runs_its_parts_without_threads(monkeypatch):
-    monkeypatch.setattr(network, "_MIN_ENTRIES_PER_PART", 1)
-    monkeypatch.setattr(network, "_blas_threads", lambda: 2)
-    sizes = [2, 5, 1]
-    W, X, T = _problem(sizes, 9)
-    fun = mb.Objective(X, T, sizes)
-    assert len(fun._parts) == 2
-    monkeypatch.undo()
-    seen = _recording_thread_names(monkeypatch)
-    with threadpool_limits(limits=1, user_api="blas"):
-        fun(W)
-    assert {name for name, _ in seen} == {threading.current_thread().name}
-
-
-@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork")
-@pytest.mark.usefixtures("three_threads")
-def test_a_forked_child_gets_threads_of_its_own():
-    """The parent's pool threads do not exist in a child made by fork (multiprocessing's
-    default on Linux): without a new pool there, the child would wait for them forever."""
-    sizes = [2, 5, 1]
-    W, X, T = _problem(sizes, 9)
-    _, grad = mb.loss_and_grad(W, X, T, sizes)  # the parent's pool now exists
-    assert network._pool is not None
-    read_end, write_end = os.pipe()
-    with warnings.catch_warnings():
-        # Other libraries loaded in this test process (JAX) warn at every fork.
-        warnings.simplefilter("ignore")
-        pid = os.fork()
-    if pid == 0:  # the child: send the gradient's bytes, and leave at once
-        try:
-            os.write(write_end, mb.loss_and_grad(W, X, T, sizes)[1].tobytes())
-        finally:
-            os._exit(0)
-    os.close(write_end)
-    try:
-        ready, _, _ = select.select([read_end], [], [], 60.0)
-        assert ready, "the forked child did not answer within 60 s"
-        answer = os.read(read_end, grad.nbytes)
-    finally:
-        os.close(read_end)
-        if not ready:
-            os.kill(pid, signal.SIGKILL)
-        os.waitpid(pid, 0)
-    np.testing.assert_array_equal(np.frombuffer(answer), grad)
-
-
-@pytest.mark.parametrize("activation", ["sigmoid", "relu", "tanh"])
-def test_the_forward_pass_without_buffers_keeps_pre_activations_and_activations_apart(
-    activation,
-):
-    """The diagnostics (gradient_scale's h'(A), the ReLU kink and piece checks) read the
-    hidden A_l; only backpropagation's own buffers may have Z_l written over them."""
-    sizes = [3, 4, 5, 2]
-    W, X, _ = _problem(sizes, 6)
-    params = network._unpack(W, sizes)
-    A, Z = network._forward(params, X, ACTIVATIONS[activation])
-    for l, (W_l, b_l) in enumerate(params, start=1):
-        np.testing.assert_array_equal(A[l - 1], Z[l - 1] @ W_l + b_l)
-        if l < len(params):
-            np.testing.assert_array_equal(Z[l], ACTIVATIONS[activation](A[l - 1]))
-    assert np.any(A[0] < 0.0)  # so that relu's Z_1 and A_1 differ
-
-
-@pytest.mark.usefixtures("three_threads")
-@pytest.mark.parametrize(
-    ("n_samples", "sizes"), [(1, [2, 1]), (7, [3, 5, 1]), (2500, [2, 300, 7, 3])]
-)
-@pytest.mark.parametrize("max_block", ["as set", "the total", "one under the total"])
-def test_the_working_arrays_are_disjoint_and_start_on_cache_lines(
-    monkeypatch, n_samples, sizes, max_block
-):
-    """They share one allocation, or past MAX_BLOCK entries are allocated one by one (see
-    network._Memory): an overlap would let one array's writes corrupt another's."""
-    bounds = [n_samples * k // min(3, n_samples) for k in range(min(3, n_samples) + 1)]
-    total = sum(network._Part.entries(b - a, sizes) for a, b in itertools.pairwise(bounds))
-    limit = {
-        "as set": network._Memory.MAX_BLOCK,
-        "the total": total,
-        "one under the total": total - 1,
-    }[max_block]
-    monkeypatch.setattr(network._Memory, "MAX_BLOCK", limit)
-    arrays = []
-    for part in network._parts(n_samples, sizes):
-        b, n = part.buffers, part.n_samples
-        arrays += [b.ones, *b.A, *b.delta, *b.h_prime, part.grad]
-        assert b.ones.shape == (n,)
-        np.testing.assert_array_equal(b.ones, 1.0)
-        assert [a.shape for a in b.A] == [(n, width) for width in sizes[1:]]
-        assert [a.shape for a in b.delta] == [(n, width) for width in sizes[1:-1]]
-        # h' is held one block of rows at a time, never more rows than the part has.
-        blocks = [(min(n, network._block_rows(width)), width) for width in sizes[1:-1]]
-        assert [a.shape for a in b.h_prime] == blocks
-        assert part.grad.shape == (mb.n_params(sizes),)
-    owners = {id(a.base) for a in arrays}
-    assert len(owners) == (1 if total <= limit else len(arrays))
-    spans = sorted((a.ctypes.data, a.ctypes.data + a.nbytes) for a in arrays)
-    assert all(end <= next_start for (_, end), (next_start, _) in itertools.pairwise(spans))
-    assert all(start % 64 == 0 for start, _ in spans)
-    assert all(a.flags.c_contiguous for a in arrays)
-
-
-def test_without_a_blas_library_found_there_is_one_thread(monkeypatch):
-    """threadpoolctl finds no BLAS (a numpy built without one): one part, no threads."""
-    monkeypatch.setattr(network, "_controller", types.SimpleNamespace(lib_controllers=[]))
-    assert network._blas_threads() == 1
-    assert len(network._parts(10**6, [784, 256, 1])) == 1
-
-
-def test_after_a_fork_the_child_has_no_pool_and_a_free_lock(monkeypatch):
-    """What os.register_at_fork runs in a child, here called directly (in a real child
-    its effects are out of this process's sight; see the fork test above)."""
-    monkeypatch.setattr(network, "_pool", object())  # the parent's pool, as the child sees it
-    held = threading.Lock()
-    held.acquire()  # held by a parent's thread that the child does not have
-    monkeypatch.setattr(network, "_parallel_lock", held)
-    network._forget_threads()
-    assert network._pool is None
-    assert network._parallel_lock is not held
-    assert not network._parallel_lock.locked()
+    np.testing.assert_array_equal(out, expected)
