@@ -2,9 +2,11 @@
 
 One run times, on the same weights and data, the float64 loss and gradient of
 
-- ``manual_backprop.loss_and_grad`` (every argument checked on every call),
-- ``manual_backprop.Objective`` (the data checked once: what ``train`` hands
-  to ``scipy.optimize.minimize``),
+- ``manual_backprop.loss_and_grad`` (the reference, ``network.py``: every
+  argument checked and new arrays on every call, no threads),
+- ``manual_backprop.Objective`` (the engine, ``engine.py``: the data checked
+  once, working arrays reused, a large batch in parts run in threads; what
+  ``train`` hands to ``scipy.optimize.minimize``),
 - JAX (``jit`` of ``value_and_grad``, compiled first), PyTorch autograd and
   scikit-learn's own MLP backpropagation (``benchmarks/peers.py``),
 
@@ -199,7 +201,7 @@ def bench_case(case: Case, rounds: int) -> dict[str, Any]:
         "peak_bytes_loss_and_grad": peak_memory(manual["manual loss_and_grad"]),
         "peak_bytes_objective_call": peak_memory(manual["manual Objective"]),
         # How many parts (threads) the Objective cuts the batch into here.
-        "objective_parts": len(objective._parts),
+        "objective_parts": objective.parts,
     }
     if best_peer is not None:
         result["ratio_objective"] = seconds["manual Objective"] / seconds[best_peer]
