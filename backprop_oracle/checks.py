@@ -24,7 +24,6 @@ import random
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -49,6 +48,7 @@ from backprop_oracle.findings import KINDS, Finding, Result
 from backprop_oracle.layouts import LAYOUTS, from_layout, to_layout
 from backprop_oracle.mistakes import MISTAKES, Variant
 from backprop_oracle.problems import WEIGHT_SCALES, Problem, architectures, problems
+from backprop_oracle.rules import block_of, localise
 from backprop_oracle.sandbox import (
     ALWAYS_PROTECTIONS,
     SANDBOX_PROTECTIONS,
@@ -77,7 +77,6 @@ from manual_backprop.gradcheck import (
 )
 from manual_backprop.layout import _unpack
 from manual_backprop.network import _forward
-from property_tests.reporting import block_of
 
 __all__ = ["Options", "check_file"]
 
@@ -164,46 +163,6 @@ class Case:
     def size(self) -> tuple[int, int, int]:
         """Smaller is simpler: layers, parameters, samples."""
         return (len(self.layer_sizes), self.W.size, self.X.shape[0])
-
-
-def _block_names(layer_sizes: list[int]) -> list[tuple[str, slice, tuple[int, ...]]]:
-    """``(name, slice of the canonical vector, shape)`` for W1, b1, W2, ..."""
-    blocks: list[tuple[str, slice, tuple[int, ...]]] = []
-    start = 0
-    for l, (n_in, n_out) in enumerate(pairwise(layer_sizes), start=1):
-        blocks.append((f"W{l}", slice(start, start + n_in * n_out), (n_in, n_out)))
-        start += n_in * n_out
-        blocks.append((f"b{l}", slice(start, start + n_out), (n_out,)))
-        start += n_out
-    return blocks
-
-
-def localise(
-    grad: Array, reference: Array, layer_sizes: list[int], scale: float, worst: int = 3
-) -> list[dict[str, Any]]:
-    """The blocks where ``grad`` and ``reference`` differ beyond tolerance, worst entries first."""
-    blocks = []
-    for name, where, _ in _block_names(layer_sizes):
-        gap = np.abs(grad[where] - reference[where])
-        error = float(np.max(gap)) / scale if scale > 0 else math.inf
-        if not error > GRADIENT_RTOL:
-            continue
-        order = np.argsort(-gap, kind="stable")[:worst]
-        blocks.append(
-            {
-                "block": name,
-                "relative_error": error,
-                "worst": [
-                    {
-                        "entry": block_of(where.start + int(i), layer_sizes),
-                        "submission": float(grad[where][i]),
-                        "reference": float(reference[where][i]),
-                    }
-                    for i in order
-                ],
-            }
-        )
-    return sorted(blocks, key=lambda b: -b["relative_error"])
 
 
 def _on_a_kink(case: Case) -> bool:

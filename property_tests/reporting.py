@@ -6,12 +6,12 @@ tolerance.
 """
 
 from collections.abc import Sequence
-from itertools import pairwise
 
 import numpy as np
 from numpy.typing import NDArray
 
 import manual_backprop as mb
+from backprop_oracle.rules import block_of
 from manual_backprop.gradcheck import gradient_scale, relative_error
 
 __all__ = [
@@ -66,17 +66,3 @@ def assert_gradients_close(
         f"{scale:.3g} exceeds the tolerance {rtol:g}; "
         + mismatch_report(actual, expected, layer_sizes, labels)
     )
-
-
-def block_of(index: int, layer_sizes: Sequence[int]) -> str:
-    """The name of the parameter at flat ``index``, such as ``W2[3, 0]`` or ``b1[4]``."""
-    start = 0
-    for l, (n_in, n_out) in enumerate(pairwise(layer_sizes), start=1):
-        if index < start + n_in * n_out:
-            row, column = divmod(index - start, n_out)
-            return f"W{l}[{row}, {column}]"
-        start += n_in * n_out
-        if index < start + n_out:
-            return f"b{l}[{index - start}]"
-        start += n_out
-    raise IndexError(f"index {index} is beyond the {start} parameters of {list(layer_sizes)}")

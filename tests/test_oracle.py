@@ -15,14 +15,13 @@ import pytest
 
 import manual_backprop as mb
 from backprop_oracle import Finding, Options, Result, check_file, template
-from backprop_oracle.checks import localise
 from backprop_oracle.cli import main
 from backprop_oracle.layouts import LAYOUTS, from_layout, layout_order, to_layout
 from backprop_oracle.mistakes import Variant, read_vector, write_vector
+from backprop_oracle.rules import block_of, localise
 from backprop_oracle.sandbox import sandbox_available
 from backprop_oracle.static import forbidden_imports
 from manual_backprop.gradcheck import gradient_scale
-from property_tests.reporting import block_of
 
 # ------------------------------------------------------------------ layouts
 
