@@ -2,13 +2,14 @@
 
 Expected values come from plain Python or numpy written here, never from
 ``manual_backprop`` (the two packages check each other, so neither may be the other's
-oracle). Every tolerance is defined in the table below, with the reason for its size.
+oracle). The hand-worked 2-2-1 network is in ``tests/test_hand_worked.py``, the bad-input
+table in ``tests/test_validation.py``: both run against this twin too. Tolerances shared with
+other tests come from ``backprop_oracle/tolerances.py``; the two below depend on the case.
 """
 
 from __future__ import annotations
 
 import itertools
-import math
 from collections.abc import Callable
 from typing import Any
 
@@ -21,20 +22,12 @@ from hypothesis import strategies as st
 from scipy.special import expit
 
 import jax_reference as jr
+from backprop_oracle.tolerances import CLOSED_FORM_RTOL, EPS, SAME_FORMULA_RTOL
 from jax_reference import activations, layout, losses, network
 
-EPS = float(np.finfo(np.float64).eps)  # 2**-52, the float64 spacing at 1.0
-
 # ---------------------------------------------------------------------------------------------
-# Tolerances, with their reasons (all relative to the size of the expected value).
+# Tolerances that depend on the case, with their reasons
 # ---------------------------------------------------------------------------------------------
-
-# Hand-worked and direct formulas vs JAX, moderate logits (|a| <= 3, asserted where used): both
-# sides evaluate the same float64 expression in a different order (at most ~30 roundings of
-# EPS/2 each on any path), and the naive log(1 - p) of the direct formula magnifies p's
-# rounding by p / (1 - p) <= e^3 ~ 20. That bounds the relative difference by 20 * 30 * EPS/2,
-# about 7e-14; measured differences are below 3 EPS.
-RTOL_SAME_FORMULA = 20 * 30 * EPS / 2
 
 
 def saturated_logit_error(Z: np.ndarray, w: np.ndarray, b: float) -> float:
@@ -49,11 +42,6 @@ def saturated_logit_error(Z: np.ndarray, w: np.ndarray, b: float) -> float:
     """
     magnitudes = np.abs(Z) @ np.abs(w) + abs(b)
     return 2 * (len(w) + 1) * EPS * float(np.max(magnitudes))
-
-
-# Exact saturated values (loss 1000 at a = 1000, t = 0): softplus(1000) = 1000 + log1p(e^-1000),
-# and e^-1000 is far below half an ulp of 1000, so the correctly rounded answer is exactly 1000.
-RTOL_EXACT_SATURATION = 1e-15
 
 
 def fd_tolerance(loss_value: float, h: float) -> float:
@@ -103,73 +91,6 @@ def random_case(
     else:
         T = np.eye(layer_sizes[-1])[rng.integers(0, layer_sizes[-1], size=n_samples)]
     return W, X, T
-
-
-# ---------------------------------------------------------------------------------------------
-# A 2-2-1 sigmoid network worked by hand
-# ---------------------------------------------------------------------------------------------
-
-
-def test_2_2_1_network_worked_by_hand() -> None:
-    def sig(a: float) -> float:
-        return 1.0 / (1.0 + math.exp(-a))
-
-    # Parameters in the canonical layout: W_1 row by row, b_1, W_2 row by row, b_2.
-    W1 = [[0.1, -0.2], [0.3, 0.4]]  # W1[k][j]: input k -> hidden unit j
-    b1 = [0.5, -0.5]
-    W2 = [0.7, -0.6]  # hidden unit j -> the output
-    b2 = 0.2
-    W = [W1[0][0], W1[0][1], W1[1][0], W1[1][1], b1[0], b1[1], W2[0], W2[1], b2]
-    X = [[1.0, 2.0], [-1.0, 0.5]]
-    t = [1.0, 0.0]
-    lam = 0.1
-    N = 2
-
-    # Forward pass, sample by sample.
-    #   sample 0: a_1 = 1*0.1 + 2*0.3 + 0.5 = 1.2        a_2 = 1*(-0.2) + 2*0.4 - 0.5 = 0.1
-    #   sample 1: a_1 = -1*0.1 + 0.5*0.3 + 0.5 = 0.55    a_2 = -1*(-0.2) + 0.5*0.4 - 0.5 = -0.1
-    a_hidden = [
-        [X[i][0] * W1[0][j] + X[i][1] * W1[1][j] + b1[j] for j in range(2)] for i in range(N)
-    ]
-    assert a_hidden[0] == pytest.approx([1.2, 0.1], abs=1e-15)  # 1e-15: a few roundings of ~1
-    assert a_hidden[1] == pytest.approx([0.55, -0.1], abs=1e-15)
-    z = [[sig(a) for a in row] for row in a_hidden]  # z_j = sigma(a_j)
-    a_out = [z[i][0] * W2[0] + z[i][1] * W2[1] + b2 for i in range(N)]  # the output logit
-    p = [sig(a) for a in a_out]  # p_i = sigma(a_out_i)
-    assert max(abs(a) for a in a_out) <= 3  # the premise of RTOL_SAME_FORMULA
-
-    # Loss: mean cross-entropy (t_0 = 1 keeps log p_0, t_1 = 0 keeps log(1 - p_1)) plus the
-    # penalty on the six weights only: lam * (0.01 + 0.04 + 0.09 + 0.16 + 0.49 + 0.36) = 0.115.
-    cross_entropy = -(math.log(p[0]) + math.log(1.0 - p[1])) / N
-    penalty = lam * sum(w * w for w in [*W1[0], *W1[1], *W2])
-    assert penalty == pytest.approx(0.115, rel=1e-15)  # a sum of six squares: a few roundings
-    expected_loss = cross_entropy + penalty
-
-    # Gradient by the chain rule, written out:
-    #   output delta    d_i   = (p_i - t_i) / N
-    #   dJ/dW2_j  = sum_i z_ij d_i + 2 lam W2_j          dJ/db2 = sum_i d_i
-    #   hidden delta    e_ij  = z_ij (1 - z_ij) W2_j d_i
-    #   dJ/dW1_kj = sum_i X_ik e_ij + 2 lam W1_kj        dJ/db1_j = sum_i e_ij
-    d = [(p[i] - t[i]) / N for i in range(N)]
-    dW2 = [sum(z[i][j] * d[i] for i in range(N)) + 2 * lam * W2[j] for j in range(2)]
-    db2 = sum(d)
-    e = [[z[i][j] * (1 - z[i][j]) * W2[j] * d[i] for j in range(2)] for i in range(N)]
-    dW1 = [
-        [sum(X[i][k] * e[i][j] for i in range(N)) + 2 * lam * W1[k][j] for j in range(2)]
-        for k in range(2)
-    ]
-    db1 = [sum(e[i][j] for i in range(N)) for j in range(2)]
-    expected_grad = [dW1[0][0], dW1[0][1], dW1[1][0], dW1[1][1], db1[0], db1[1], *dW2, db2]
-
-    value, grad = jr.loss_and_grad(W, X, t, [2, 2, 1], lam)
-    assert_close("jax loss", value, "hand loss", expected_loss, RTOL_SAME_FORMULA)
-    assert_close("jax gradient", grad, "hand gradient", expected_grad, RTOL_SAME_FORMULA)
-    assert jr.loss(W, X, t, [2, 2, 1], lam) == value  # the same objective, both entry points
-    # predict_proba of a binary network: shape (N,), the probabilities p_i.
-    assert_close("jax p", jr.predict_proba(W, X, [2, 2, 1]), "hand p", p, RTOL_SAME_FORMULA)
-    expected_logits = [[a] for a in a_out]
-    logits = jr.forward(W, X, [2, 2, 1])
-    assert_close("jax A_L", logits, "hand A_L", expected_logits, RTOL_SAME_FORMULA)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -240,13 +161,13 @@ def test_logistic_regression_matches_the_direct_formula(seed: int) -> None:
     lam = 0.3
     w, b = W[:3], W[3]
     a = X @ w + b
-    assert np.max(np.abs(a)) <= 3  # the premise of RTOL_SAME_FORMULA
+    assert np.max(np.abs(a)) <= 3  # the premise of SAME_FORMULA_RTOL
     p = 1.0 / (1.0 + np.exp(-a))
     direct_loss = -np.mean(t * np.log(p) + (1 - t) * np.log(1 - p)) + lam * np.sum(w**2)
     direct_grad = np.append(X.T @ (p - t) / 7 + 2 * lam * w, np.mean(p - t))
     value, grad = jr.loss_and_grad(W, X, t, [3, 1], lam)
-    assert_close("jax loss", value, "direct formula", direct_loss, RTOL_SAME_FORMULA)
-    assert_close("jax gradient", grad, "direct formula", direct_grad, RTOL_SAME_FORMULA)
+    assert_close("jax loss", value, "direct formula", direct_loss, SAME_FORMULA_RTOL)
+    assert_close("jax gradient", grad, "direct formula", direct_grad, SAME_FORMULA_RTOL)
 
 
 @pytest.mark.parametrize("seed", range(3))
@@ -259,15 +180,15 @@ def test_softmax_regression_matches_the_direct_formula(seed: int) -> None:
     lam = 0.3
     W1, b1 = W[:12].reshape(3, 4), W[12:]
     A = X @ W1 + b1
-    assert np.max(np.abs(A)) <= 3  # the premise of RTOL_SAME_FORMULA
+    assert np.max(np.abs(A)) <= 3  # the premise of SAME_FORMULA_RTOL
     E = np.exp(A)
     P = E / E.sum(axis=1, keepdims=True)
     direct_loss = -np.sum(T * np.log(P)) / 7 + lam * np.sum(W1**2)
     direct_grad = np.append((X.T @ (P - T) / 7 + 2 * lam * W1).ravel(), np.mean(P - T, axis=0))
     value, grad = jr.loss_and_grad(W, X, T, [3, 4], lam)
-    assert_close("jax loss", value, "direct formula", direct_loss, RTOL_SAME_FORMULA)
-    assert_close("jax gradient", grad, "direct formula", direct_grad, RTOL_SAME_FORMULA)
-    assert_close("jax P", jr.predict_proba(W, X, [3, 4]), "direct P", P, RTOL_SAME_FORMULA)
+    assert_close("jax loss", value, "direct formula", direct_loss, SAME_FORMULA_RTOL)
+    assert_close("jax gradient", grad, "direct formula", direct_grad, SAME_FORMULA_RTOL)
+    assert_close("jax P", jr.predict_proba(W, X, [3, 4]), "direct P", P, SAME_FORMULA_RTOL)
 
 
 @pytest.mark.parametrize("activation", ["sigmoid", "relu", "tanh"])
@@ -314,7 +235,9 @@ def test_binary_loss_at_saturated_logits(
     # One sample x = 1, weight w, bias 0: the logit is a = w. lam = 0 leaves the penalty out
     # even when w^2 overflows float64 (1e600).
     value, grad = jr.loss_and_grad([weight, 0.0], [[1.0]], [t], [1, 1])
-    assert value == pytest.approx(expected_loss, rel=RTOL_EXACT_SATURATION, abs=0.0)
+    # softplus(1000) = 1000 + log1p(e^-1000), and e^-1000 is far below half an ulp of 1000: the
+    # correctly rounded loss is exactly the closed form, which JAX's few roundings approach.
+    assert value == pytest.approx(expected_loss, rel=CLOSED_FORM_RTOL, abs=0.0)
     np.testing.assert_array_equal(grad, [expected_dw, expected_dw])  # dJ/dw = dJ/db = dJ/da
 
 
@@ -324,7 +247,7 @@ def test_softmax_loss_at_saturated_logits(label: int, expected_loss: float) -> N
     # exactly (the other exponentials are below half an ulp of 1).
     W = [1000.0, 0.0, -1000.0, 0.0, 0.0, 0.0]
     value, grad = jr.loss_and_grad(W, [[1.0]], [label], [1, 3])
-    assert value == pytest.approx(expected_loss, rel=RTOL_EXACT_SATURATION, abs=0.0)
+    assert value == pytest.approx(expected_loss, rel=CLOSED_FORM_RTOL, abs=0.0)
     expected_delta = np.array([1.0, 0.0, 0.0]) - np.eye(3)[label]  # P - T, P = (1, 0, 0)
     np.testing.assert_array_equal(grad, np.concatenate([expected_delta, expected_delta]))
 
