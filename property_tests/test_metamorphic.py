@@ -194,6 +194,8 @@ def test_predict_is_the_most_probable_class(problem: Problem) -> None:
         decided = np.abs(A[:, 0]) > 0.0  # a logit of exactly 0 is a tie
         np.testing.assert_array_equal(labels[decided], (A[decided, 0] > 0.0).astype(int))
     else:
+        # K probabilities, each rounded by the softmax's division (eps / 2 of a number below
+        # 1), summed with K - 1 roundings of eps / 2: below K eps.
         np.testing.assert_allclose(P.sum(axis=1), 1.0, rtol=0, atol=sizes[-1] * EPS)
         top_two = np.sort(A, axis=1)[:, -2:]
         decided = top_two[:, 1] > top_two[:, 0]
