@@ -1,8 +1,17 @@
 """Mutation score of the last ``mutmut run``: counts by status and by module, and the score.
 
-Reads the results through mutmut's own command (``mutmut results --all true``, one
-``    <name>: <status>`` line per mutant) and the equivalent mutants listed in
-``property_tests/EQUIVALENT_MUTANTS.md``, one per line as ``- `<name>` ...``.
+Reads the results through mutmut's own commands: ``mutmut results --all true`` (one
+``    <name>: <status>`` line per mutant) and, for every mutant that was not killed,
+``mutmut show <name>`` (the mutant as a diff against the original function). A mutant
+that was not killed is *equivalent* when ``property_tests/EQUIVALENT_MUTANTS.md`` lists
+its content: the module, the function, the original line and the mutated line, one
+entry per line as::
+
+    - `module` `function`: `original line` -> `mutated line` reason
+
+(a method as ``Class.method``; lines stripped of their indentation; a change of several
+lines has them joined with `` ; ``). Mutant numbers are not part of the key: they shift
+with every edit of a module, while an entry stays valid until its own line changes.
 
     score = killed / (total - equivalent)
 
@@ -19,9 +28,13 @@ import subprocess
 import sys
 from collections import Counter, defaultdict
 from pathlib import Path
+from typing import NamedTuple
 
 RESULT_LINE = re.compile(r"^\s*(?P<name>\S+__mutmut_\d+): (?P<status>.+?)\s*$")
-EQUIVALENT_LINE = re.compile(r"^- `(?P<name>[^`]+)`")
+EQUIVALENT_LINE = re.compile(
+    r"^- `(?P<module>[^`]+)` `(?P<function>[^`]+)`: `(?P<original>.*?)` -> `(?P<mutated>.*?)`"
+    r"(?:\s+(?P<reason>.*))?$"
+)
 # Verdicts mutmut reports; "killed" is the only one the score counts as detected.
 STATUSES = (
     "killed",
@@ -35,6 +48,21 @@ STATUSES = (
     "check was interrupted by user",
     "not checked",
 )
+CLASS_SEPARATOR = "\u01c1"  # mutmut's name of a method: x<sep>Class<sep>method
+JOIN = " ; "  # between the lines of a change that spans several
+
+
+class Change(NamedTuple):
+    """What a mutant changes: the key of EQUIVALENT_MUTANTS.md."""
+
+    module: str
+    function: str
+    original: str
+    mutated: str
+
+    def entry(self) -> str:
+        """The line that would list this change (the reason left to be written)."""
+        return f"- `{self.module}` `{self.function}`: `{self.original}` -> `{self.mutated}` REASON"
 
 
 def mutmut_results(mutmut: str) -> dict[str, str]:
@@ -56,21 +84,57 @@ def module_of(name: str) -> str:
     """``manual_backprop.network.x_loss__mutmut_3`` -> ``manual_backprop.network``."""
     parts = name.split(".")
     for i in range(len(parts) - 1, -1, -1):
-        if parts[i].startswith(("x_", "x\u01c1")):  # functions x_f, methods x<sep>Class<sep>m
+        if parts[i].startswith(("x_", "x" + CLASS_SEPARATOR)):
             return ".".join(parts[:i])
     return name.rpartition(".")[0]
 
 
-def equivalent_mutants(path: Path) -> set[str]:
-    """Names listed as ``- `name``` lines in ``path`` (none if it does not exist)."""
+def function_of(name: str) -> str:
+    """``...x_loss__mutmut_3`` -> ``loss``; ``...x<sep>Objective<sep>loss__mutmut_3`` ->
+    ``Objective.loss``."""
+    mangled = name[len(module_of(name)) + 1 :].partition("__mutmut_")[0]
+    if mangled.startswith("x" + CLASS_SEPARATOR):
+        _, class_name, method = mangled.split(CLASS_SEPARATOR)
+        return f"{class_name}.{method}"
+    return mangled.removeprefix("x_")
+
+
+def change_in(name: str, diff: str) -> Change:
+    """The change a mutant makes, from its diff (``mutmut show``): removed and added lines."""
+    removed, added = [], []
+    for line in diff.splitlines():
+        if line.startswith(("---", "+++")):
+            continue
+        if line.startswith("-"):
+            removed.append(line[1:].strip())
+        elif line.startswith("+"):
+            added.append(line[1:].strip())
+    return Change(module_of(name), function_of(name), JOIN.join(removed), JOIN.join(added))
+
+
+def mutant_change(mutmut: str, name: str) -> Change:
+    """:func:`change_in` of ``mutmut show name``."""
+    completed = subprocess.run([mutmut, "show", name], capture_output=True, text=True, check=True)
+    return change_in(name, completed.stdout)
+
+
+def equivalent_changes(path: Path) -> dict[Change, str]:
+    """The changes listed in ``path``, each with its reason (none if the file does not exist)."""
     if not path.exists():
-        return set()
-    names = set()
-    for line in path.read_text(encoding="utf-8").splitlines():
+        return {}
+    listed = {}
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        if not line.startswith("- `"):
+            continue
         match = EQUIVALENT_LINE.match(line.strip())
-        if match:
-            names.add(match["name"])
-    return names
+        if match is None:
+            sys.exit(
+                f"mutation_score: {path}:{number}: not an entry of the form "
+                "- `module` `function`: `original` -> `mutated` reason"
+            )
+        change = Change(match["module"], match["function"], match["original"], match["mutated"])
+        listed[change] = match["reason"] or ""
+    return listed
 
 
 def natural(name: str) -> tuple[str, int]:
@@ -94,10 +158,11 @@ def main() -> int:
     args = parser.parse_args()
 
     results = mutmut_results(args.mutmut)
-    listed = equivalent_mutants(args.equivalent)
-    unknown = sorted(listed - results.keys())
-    killed_but_listed = sorted(n for n in listed & results.keys() if results[n] == "killed")
-    equivalent = {n for n in listed & results.keys() if results[n] != "killed"}
+    listed = equivalent_changes(args.equivalent)
+    not_killed = sorted((n for n, s in results.items() if s != "killed"), key=natural)
+    changes = {name: mutant_change(args.mutmut, name) for name in not_killed}
+    equivalent = {name for name, change in changes.items() if change in listed}
+    used = {changes[name] for name in equivalent}
 
     by_module: dict[str, Counter[str]] = defaultdict(Counter)
     for name, status in results.items():
@@ -120,17 +185,17 @@ def main() -> int:
 
     total_score = score(overall["killed"], overall["total"], len(equivalent))
     print()
-    print(f"equivalent mutants listed in {args.equivalent}: {len(listed)} ({len(equivalent)} used)")
-    for name in unknown:
-        print(f"  warning: {name} is listed as equivalent but is not a current mutant")
-    for name in killed_but_listed:
-        print(f"  warning: {name} is listed as equivalent but was killed (not counted)")
-    undetected = sorted(
-        (n for n, s in results.items() if s != "killed" and n not in equivalent), key=natural
+    print(
+        f"equivalent changes listed in {args.equivalent}: {len(listed)}, matching "
+        f"{len(equivalent)} mutants that were not killed"
     )
+    for change in sorted(set(listed) - used):
+        print(f"  warning: no surviving mutant makes the listed change {change.entry()}")
+    undetected = [name for name in not_killed if name not in equivalent]
     print(f"not killed and not listed as equivalent: {len(undetected)}")
     for name in undetected:
         print(f"  {name}: {results[name]}")
+        print(f"    {changes[name].entry()}")
     print()
     print(
         f"mutation score: killed / (total - equivalent) = {overall['killed']} / "
