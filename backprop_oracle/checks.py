@@ -48,7 +48,7 @@ from backprop_oracle.findings import KINDS, Finding, Result
 from backprop_oracle.layouts import LAYOUTS, from_layout, to_layout
 from backprop_oracle.mistakes import MISTAKES, Variant
 from backprop_oracle.problems import WEIGHT_SCALES, Problem, architectures, problems
-from backprop_oracle.rules import block_of, localise
+from backprop_oracle.rules import block_of, localise, on_a_kink
 from backprop_oracle.sandbox import (
     ALWAYS_PROTECTIONS,
     SANDBOX_PROTECTIONS,
@@ -66,7 +66,6 @@ from backprop_oracle.tolerances import (
     LOSS_LOGIT_ULPS,
     LOSS_RTOL,
 )
-from manual_backprop.activations import relu
 from manual_backprop.gradcheck import (
     directional_derivative,
     gradient_scale,
@@ -75,8 +74,6 @@ from manual_backprop.gradcheck import (
     relative_error,
     relu_piece,
 )
-from manual_backprop.layout import _unpack
-from manual_backprop.network import _forward
 
 __all__ = ["Options", "check_file"]
 
@@ -163,12 +160,6 @@ class Case:
     def size(self) -> tuple[int, int, int]:
         """Smaller is simpler: layers, parameters, samples."""
         return (len(self.layer_sizes), self.W.size, self.X.shape[0])
-
-
-def _on_a_kink(case: Case) -> bool:
-    """Whether some hidden pre-activation of ``case`` is exactly 0."""
-    A, _ = _forward(_unpack(case.W, case.layer_sizes), case.X, relu)
-    return any(bool(np.any(A_l == 0.0)) for A_l in A[:-1])
 
 
 def _jsonable(array: Array) -> Any:
@@ -303,7 +294,9 @@ class _Check:
         case.reference_loss, case.reference_grad = reference_loss, reference_grad
         # relu'(0) may be taken as 0 (the reference) or 1 (SPEC section 1): both are
         # right, so a problem with a hidden pre-activation exactly at 0 decides nothing.
-        assume(not (self.options.activation == "relu" and _on_a_kink(case)))
+        assume(
+            not (self.options.activation == "relu" and on_a_kink(case.W, case.X, case.layer_sizes))
+        )
         first = self.call(case.W, case.X, case.T, case.layer_sizes, case.lam)
         if not self.reply_findings(case, first):
             return case

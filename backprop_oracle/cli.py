@@ -13,7 +13,7 @@ from backprop_oracle.findings import Finding, Result
 from backprop_oracle.layouts import LAYOUTS
 from backprop_oracle.report import json_report, summary_table, text_report
 from backprop_oracle.template import template
-from manual_backprop._arguments import Parser, number
+from manual_backprop.arguments import Parser, number
 
 __all__ = ["build_parser", "main"]
 

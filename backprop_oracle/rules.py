@@ -15,8 +15,9 @@ import numpy as np
 from numpy.typing import NDArray
 
 from backprop_oracle.tolerances import GRADIENT_RTOL
+from manual_backprop.gradcheck import pre_activations
 
-__all__ = ["block_of", "blocks", "localise"]
+__all__ = ["block_of", "blocks", "localise", "on_a_kink"]
 
 Array = NDArray[np.float64]
 
@@ -118,3 +119,22 @@ def localise(
             }
         )
     return sorted(found, key=lambda b: -b["relative_error"])
+
+
+def on_a_kink(W: Array, X: Array, layer_sizes: list[int]) -> bool:
+    """Whether some hidden pre-activation of a ReLU network is exactly 0.
+
+    There ``relu'(0)`` may be taken as 0 (the reference) or 1 (SPEC section
+    1): both are right, so such a problem decides nothing about a submission.
+
+    Parameters
+    ----------
+    W : ndarray of shape (n_params,)
+        Canonical parameter vector.
+    X : ndarray of shape (N, n_0)
+        Inputs.
+    layer_sizes : list of int
+        ``[n_0, ..., n_L]``.
+    """
+    A = pre_activations(W, X, layer_sizes, "relu")
+    return any(bool(np.any(A_l == 0.0)) for A_l in A[:-1])

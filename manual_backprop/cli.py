@@ -43,7 +43,7 @@ from typing import Any, Literal, cast
 import numpy as np
 from numpy.typing import NDArray
 
-from manual_backprop._arguments import Parser, number
+from manual_backprop.arguments import Parser, number
 from manual_backprop.data import load_binary_dataset, load_multiclass_dataset
 from manual_backprop.gradcheck import (
     finite_difference_grad,

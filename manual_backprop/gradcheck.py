@@ -11,9 +11,15 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy.special import expit, softmax
 
-from manual_backprop._checks import check_targets
+from manual_backprop._checks import (
+    check_activation,
+    check_inputs,
+    check_layer_sizes,
+    check_targets,
+    check_weights,
+)
 from manual_backprop.activations import ACTIVATIONS, DERIVATIVES, relu
-from manual_backprop.layout import _unpack
+from manual_backprop.layout import _unpack, n_params
 from manual_backprop.network import _forward
 from manual_backprop.network import loss as loss_value
 
@@ -24,6 +30,7 @@ __all__ = [
     "gradient_scale",
     "logit_magnitude",
     "loss_rounding",
+    "pre_activations",
     "relative_error",
     "relu_piece",
 ]
@@ -201,6 +208,54 @@ def relu_piece(X: Array, layer_sizes: Sequence[int]) -> Callable[[Array], Array]
         return np.concatenate([np.zeros(0, dtype=bool)] + [(A_l > 0.0).ravel() for A_l in A[:-1]])
 
     return piece
+
+
+def pre_activations(
+    W: Array, X: Array, layer_sizes: Sequence[int], activation: str = "sigmoid"
+) -> list[Array]:
+    r"""Every layer's pre-activations on inputs ``X``: where a ReLU network has its kinks.
+
+    .. math::
+
+        Z_0 = X, \qquad A_l = Z_{l-1} W_l + b_l, \qquad Z_l = h(A_l) \quad (l < L)
+
+    The loss of a ReLU network is smooth in ``W`` except where some hidden
+    ``A_l`` is exactly 0; there its derivative may be taken as ``relu'(0) = 0``
+    (as :func:`manual_backprop.relu_grad` does) or 1, and both are right.
+
+    Parameters
+    ----------
+    W : ndarray, shape (n_params,)
+        Flat parameter vector in the canonical layout.
+    X : ndarray, shape (N, n_0)
+        Inputs, one sample per row.
+    layer_sizes : sequence of int
+        ``[n_0, n_1, ..., n_L]``.
+    activation : {"sigmoid", "relu", "tanh"}
+        The hidden activation ``h``.
+
+    Returns
+    -------
+    list of ndarray
+        ``[A_1, ..., A_L]``, ``A_l`` of shape ``(N, n_l)``; ``A_L`` holds the logits.
+
+    Raises
+    ------
+    ValueError, TypeError
+        For bad input, as :func:`manual_backprop.loss` does: the message names
+        the argument.
+
+    See Also
+    --------
+    manual_backprop.forward : the logits ``A_L`` alone.
+    relu_piece : which hidden units are active, for finite differences within one piece.
+    """
+    sizes = check_layer_sizes(layer_sizes)
+    weights = check_weights(W, n_params(sizes))
+    inputs = check_inputs(X, sizes[0])
+    h = ACTIVATIONS[check_activation(activation, tuple(ACTIVATIONS))]
+    A, _ = _forward(_unpack(weights, sizes), inputs, h)
+    return A
 
 
 def _forward_to_probabilities(
