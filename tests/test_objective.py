@@ -185,7 +185,9 @@ def test_the_parts_run_in_pool_threads_with_blas_on_one_thread_and_change_no_bit
     seen = _recording(monkeypatch)
     J, grad = fun(W)
     here = threading.current_thread().name
-    assert {name for name, _ in seen} - {here}, "no part ran in a pool thread"
+    pool_threads = {name for name, _ in seen} - {here}
+    assert pool_threads, "no part ran in a pool thread"
+    assert all(name.startswith("manual_backprop") for name in pool_threads)
     assert all(blas == 1 for _, blas in seen), "BLAS was not on one thread in the parts"
     assert threadpool_info() == blas_before  # restored
 
@@ -200,6 +202,19 @@ def test_the_parts_run_in_pool_threads_with_blas_on_one_thread_and_change_no_bit
     assert {name for name, _ in seen} == {here}
     assert J_here == J
     np.testing.assert_array_equal(grad_here, grad)
+
+
+@pytest.mark.usefixtures("two_blas_threads")
+def test_one_part_runs_in_the_calling_thread_with_blas_left_alone(monkeypatch):
+    """No hand-off to threads for a small batch, and BLAS keeps its threads for the part."""
+    sizes = [4, 6, 6, 3]
+    W, X, T = _problem(sizes, 50)
+    fun = mb.Objective(X, T, sizes, 0.1, parts=1)
+    seen = _recording(monkeypatch)
+    fun(W)
+    fun.loss(W)
+    assert seen
+    assert set(seen) == {(threading.current_thread().name, 2)}
 
 
 @pytest.mark.usefixtures("two_blas_threads")
@@ -229,7 +244,10 @@ def test_a_call_while_another_holds_the_threads_runs_its_parts_here_with_the_sam
         for _ in range(2):  # both parts of the first call are running: it holds the threads
             assert entered.acquire(timeout=60.0)
         seen = _recording(monkeypatch)  # wraps ``holding``
-        J, grad = second(W)
+        # The first call has set BLAS to one thread; raised again meanwhile (by this
+        # thread), BLAS would allow threads, but the first call still holds them.
+        with threadpool_limits(limits=2, user_api="blas"):
+            J, grad = second(W)
     finally:
         leave.set()
         holder.join(60.0)
@@ -331,16 +349,23 @@ def test_importing_the_package_registers_no_at_fork_hook_and_threads_register_on
         mb.loss_and_grad(mb.init_weights([2, 3, 1], 0), X, t, [2, 3, 1])
         mb.Objective(X, t, [2, 3, 1])(mb.init_weights([2, 3, 1], 0))
         print(len(ours()))
+        fun = mb.Objective(X, t, [2, 3, 1], parts=2)
         with threadpool_limits(limits=2, user_api="blas"):
             for _ in range(2):
-                mb.Objective(X, t, [2, 3, 1], parts=2)(mb.init_weights([2, 3, 1], 0))
-        print(ours())
+                J = fun(mb.init_weights([2, 3, 1], 0))[0]
+            print(ours(), flush=True)
+            pid = os.fork()
+            if pid == 0:  # a child: its own pool, under the hook it inherited
+                print(fun(mb.init_weights([2, 3, 1], 0))[0] == J, ours(), flush=True)
+                os._exit(0)
+            os.waitpid(pid, 0)
         """
     )
     completed = subprocess.run(
         [sys.executable, "-c", script], capture_output=True, text=True, timeout=120, check=True
     )
-    assert completed.stdout.split("\n")[:3] == ["0", "0", "['manual_backprop.engine']"]
+    hook = "['manual_backprop.engine']"
+    assert completed.stdout.splitlines() == ["0", "0", hook, f"True {hook}"], completed.stderr
 
 
 # ---------------------------------------------------------------- working memory
@@ -373,13 +398,15 @@ def test_objective_reuses_its_working_arrays(n_parts):
         [(2500,), (2500, 300), (2500, 7), (2500, 300), (873, 300), (1220,)],
     ],
 )
-@pytest.mark.parametrize("one_block", [True, False])
-def test_working_memory_hands_out_disjoint_arrays_on_cache_lines(shapes, one_block):
+@pytest.mark.parametrize("size", ["what they need", "32 MB", "past 32 MB"])
+def test_working_memory_hands_out_disjoint_arrays_on_cache_lines(shapes, size):
     """engine._Memory (private, read here, not patched): arrays of the asked shapes, C-ordered,
-    each on a 64-byte line, none overlapping another; one allocation up to MAX_BLOCK entries,
-    past it one allocation per array."""
-    rounded = sum(-(-int(np.prod(shape)) // 8) * 8 for shape in shapes)
-    memory = engine._Memory(rounded if one_block else engine._Memory.MAX_BLOCK + 1)
+    each on a 64-byte line, none overlapping another; one allocation up to 32 MB (2^22
+    entries), past it one allocation per array (see its docstring: glibc's threshold)."""
+    rounded = sum(-(-int(np.prod(shape)) // 8) * 8 for shape in shapes)  # whole cache lines
+    n_entries = {"what they need": rounded, "32 MB": 1 << 22, "past 32 MB": (1 << 22) + 1}[size]
+    one_block = size != "past 32 MB"
+    memory = engine._Memory(n_entries)
     arrays = [memory.take(shape) for shape in shapes]
     assert [a.shape for a in arrays] == shapes
     assert all(a.flags.c_contiguous and a.dtype == np.float64 for a in arrays)
@@ -393,7 +420,7 @@ def test_working_memory_hands_out_disjoint_arrays_on_cache_lines(shapes, one_blo
 def test_row_blocks_cover_every_row_once():
     """engine._row_blocks (private, read here): consecutive blocks of at most 2^18 entries
     (one row at least), covering every row once and in order."""
-    for shape in [(1, 3), (10, 4), (5000, 100), (3, 1 << 19)]:
+    for shape in [(1, 3), (10, 4), (5000, 100), (3, 1 << 19), (300_000, 1)]:
         blocks = engine._row_blocks(np.empty(shape))
         rows = np.concatenate([np.arange(shape[0])[b] for b in blocks])
         np.testing.assert_array_equal(rows, np.arange(shape[0]))
@@ -431,6 +458,7 @@ def test_objective_copies_its_data_and_leaves_the_callers_alone():
         (lambda X, T: mb.Objective(X, T, [2, 3, 1], parts=6), ValueError, r"^parts: .*got 6"),
         (lambda X, T: mb.Objective(X, T, [2, 3, 1], parts=2.0), TypeError, "^parts: .*float"),
         (lambda X, T: mb.Objective(X, T, [2, 3, 1], parts=True), TypeError, "^parts: .*bool"),
+        (lambda X, T: mb.Objective(X, T, [2, 3, 1], parts=np.True_), TypeError, "^parts: .*bool"),
     ],
 )
 def test_objective_refuses_bad_data_when_made(make, error, message):
@@ -475,6 +503,21 @@ def test_objective_refuses_a_finite_loss_with_an_overflowing_gradient(n_parts):
         fun(W)
     with pytest.raises(ValueError, match="^W: the loss or its gradient overflowed float64"):
         fun.loss(np.array([1e200, 0.0]))  # lam W^2 overflows the loss itself
+
+
+@pytest.mark.parametrize("n_parts", [1, 2])
+@pytest.mark.parametrize("activation", ["sigmoid", "relu", "tanh"])
+def test_objective_refuses_an_overflowing_forward_pass_without_a_warning(n_parts, activation):
+    """Logits of 2e308 (X W_1 and Z_1 W_2 overflow), targets 0 and 1 on them: inf and
+    0 * inf along the way, and the engine says so in its own words, no numpy warning
+    (warnings are errors here)."""
+    sizes = [1, 2, 1]
+    W = np.array([1e200, 1e200, 0.0, 0.0, 1e308, 1e308, 0.0])
+    X, T = np.array([[1e200], [1e200]]), np.array([0.0, 1.0])
+    fun = mb.Objective(X, T, sizes, 0.0, activation, parts=n_parts)
+    for call in (fun, fun.loss):
+        with pytest.raises(ValueError, match="^W: the loss or its gradient overflowed float64"):
+            call(W)
 
 
 # ---------------------------------------------------------------- h' from the outputs
