@@ -3,9 +3,10 @@
 Every check raises ``TypeError`` for a value of the wrong kind (a string, a complex
 array, ``None``) and ``ValueError`` for a value of the right kind that breaks a rule
 (a wrong shape, NaN, a target out of range). Each message starts with the argument's
-name and a colon (``"W: ..."``, the convention of the project's bad-input table) and says
-what was expected and what was found. The checks read their inputs and never modify
-them; the arrays they return are fresh float64 copies.
+name and a colon (``"W: ..."``) and says what was expected and what was found, worded as
+the hand-written package words it (``tests/test_validation.py``, the project's one table
+of bad inputs, holds both packages to the same messages). The checks read their inputs and
+never modify them; the arrays they return are fresh float64 copies.
 
 Shape-only checks (``check_flat_shape``, ``check_params``) also accept JAX arrays and
 tracers, so that the building blocks can be used inside ``jax.jit`` and ``jax.grad``.
@@ -78,13 +79,16 @@ def check_layer_sizes(layer_sizes: object) -> tuple[int, ...]:
     if isinstance(layer_sizes, (str, bytes)) or not (is_array or isinstance(layer_sizes, Sequence)):
         raise TypeError(f"layer_sizes: expected {expected}; got {_describe(layer_sizes)}")
     entries = list(layer_sizes)  # type: ignore[call-overload]
-    for entry in entries:
-        if isinstance(entry, (bool, np.bool_)) or not isinstance(entry, (int, np.integer)):
-            raise TypeError(f"layer_sizes: expected {expected}; entry {entry!r} is not an integer")
     if len(entries) < 2:
-        raise ValueError(f"layer_sizes: expected {expected}; got {len(entries)} entries")
-    if any(entry <= 0 for entry in entries):
-        raise ValueError(f"layer_sizes: expected {expected}; got {[int(e) for e in entries]}")
+        raise ValueError(f"layer_sizes: expected {expected}; got {entries}")
+    for i, entry in enumerate(entries):
+        if isinstance(entry, (bool, np.bool_)) or not isinstance(entry, numbers.Integral):
+            raise TypeError(
+                f"layer_sizes: entry {i} must be a positive integer; "
+                f"got {entry!r} ({type(entry).__name__})"
+            )
+        if entry < 1:
+            raise ValueError(f"layer_sizes: entry {i} must be a positive integer; got {entry}")
     return tuple(int(entry) for entry in entries)
 
 
@@ -102,12 +106,12 @@ def check_activation(activation: object) -> str:
     if not isinstance(activation, str):
         raise TypeError(f"activation: expected one of {valid}; got {_describe(activation)}")
     if activation not in ACTIVATIONS:
-        raise ValueError(f"activation: unknown {activation!r}; expected one of {valid}")
+        raise ValueError(f"activation: expected one of {valid}; got {activation!r}")
     return activation
 
 
 def check_lam(lam: object) -> float:
-    """Validate the penalty coefficient ``lam`` (a finite real number >= 0).
+    """Validate the penalty coefficient ``lam`` (a finite number >= 0).
 
     Raises
     ------
@@ -117,7 +121,7 @@ def check_lam(lam: object) -> float:
     ValueError
         Negative, NaN or infinite.
     """
-    expected = "a finite real number >= 0"
+    expected = "a finite number >= 0"
     is_scalar_array = (
         isinstance(lam, (np.ndarray, jax.Array))
         and lam.ndim == 0
@@ -179,9 +183,7 @@ def _check_all_finite(array: np.ndarray, name: str) -> None:
     if bad.any():
         index = _first(bad)
         found = "NaN" if np.isnan(array[index]) else f"{array[index]}"  # inf or -inf
-        raise ValueError(
-            f"{name}: expected only finite numbers; {name}[{_index_text(index)}] is {found}"
-        )
+        raise ValueError(f"{name}: contains NaN or inf; {name}[{_index_text(index)}] is {found}")
 
 
 def check_flat_shape(W: object, layer_sizes: tuple[int, ...], n_params: int) -> Any:
@@ -192,8 +194,8 @@ def check_flat_shape(W: object, layer_sizes: tuple[int, ...], n_params: int) -> 
     array = real_array(W, "W")
     if array.ndim != 1 or array.shape[0] != n_params:
         raise ValueError(
-            f"W: expected a 1-D array of length {n_params} for layer_sizes {list(layer_sizes)} "
-            f"(sum over layers of (n_(l-1) + 1) * n_l); got shape {tuple(array.shape)}"
+            f"W: expected {n_params} parameters in a 1-D array (sum over layers of "
+            f"(n_(l-1) + 1) * n_l); got shape {tuple(array.shape)}"
         )
     return array
 
@@ -225,7 +227,7 @@ def check_inputs(X: object, n_inputs: int) -> np.ndarray:
         )
     if array.shape[1] != n_inputs:
         raise ValueError(
-            f"X: expected n_0 = layer_sizes[0] = {n_inputs} columns; got shape {tuple(array.shape)}"
+            f"X: expected {n_inputs} columns (n_0 = layer_sizes[0]); got shape {tuple(array.shape)}"
         )
     if array.shape[0] == 0:
         raise ValueError("X: expected at least one sample (N >= 1); got N = 0 (empty data)")
@@ -265,9 +267,7 @@ def check_targets(T: object, n_samples: int, n_outputs: int) -> np.ndarray:
     if not shape_ok:
         raise ValueError(f"T: expected {expected}; got shape {tuple(array.shape)}")
     if array.shape[0] != n_samples:
-        raise ValueError(
-            f"T: expected one target per row of X, N = {n_samples} in all; got {array.shape[0]}"
-        )
+        raise ValueError(f"T: expected {n_samples} targets, one per row of X; got {array.shape[0]}")
     targets = _float64_copy(array)
     _check_all_finite(targets, "T")
 
@@ -282,12 +282,14 @@ def check_targets(T: object, n_samples: int, n_outputs: int) -> np.ndarray:
         return targets.reshape(n_samples)
 
     if targets.ndim == 1:  # integer labels 0..K-1 -> one-hot rows
+        labels_expected = f"integer class labels in 0..{n_outputs - 1} (T of shape (N,))"
+        if array.dtype == np.bool_:  # a mask, not labels
+            raise ValueError(f"T: expected {labels_expected}; got dtype bool")
         not_label = (targets != np.floor(targets)) | (targets < 0) | (targets > n_outputs - 1)
         if not_label.any():
             index = _first(not_label)
             raise ValueError(
-                f"T: expected integer class labels in 0..{n_outputs - 1} (T of shape (N,)); "
-                f"T[{_index_text(index)}] is {targets[index]}"
+                f"T: expected {labels_expected}; T[{_index_text(index)}] is {targets[index]}"
             )
         return np.eye(n_outputs, dtype=np.float64)[targets.astype(np.int64)]
 

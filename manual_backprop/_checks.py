@@ -2,8 +2,12 @@
 
 Every check raises ``TypeError`` for a value of the wrong kind and
 ``ValueError`` for a value of the right kind but out of range; the message
-starts with the argument's name. Nothing here modifies its input: conversions
-return new arrays, or the caller's own array when it already fits.
+starts with the argument's name and a colon, then says what was expected and
+what was found. The JAX twin's checks (``jax_reference/_checks.py``) word every
+message alike, so that a caller gets the same refusal from both packages
+(``tests/test_validation.py`` holds them to it). Nothing here modifies its
+input: conversions return new arrays, or the caller's own array when it
+already fits.
 """
 
 from collections.abc import Sequence
@@ -21,84 +25,110 @@ Array = NDArray[np.float64]
 # slack of s would make the gradient wrong by up to s * P / N.
 _ROW_SUM_TOLERANCE = 1e-12
 
+_LAYER_SIZES = "a sequence [n_0, ..., n_L] of at least 2 positive integers"
+_LAM = "a finite number >= 0"
+
+
+def _describe(value: object) -> str:
+    """A short description of a value for an error message."""
+    shape = getattr(value, "shape", None)
+    if shape is not None:
+        dtype = getattr(value, "dtype", "?")
+        return f"{type(value).__name__} of shape {tuple(shape)} and dtype {dtype}"
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _index_text(index: tuple[int, ...]) -> str:
+    return ", ".join(str(i) for i in index)
+
+
+def _first(mask: NDArray[np.bool_]) -> tuple[int, ...]:
+    """Index of the first ``True`` entry of ``mask``."""
+    return tuple(int(i) for i in np.argwhere(mask)[0])
+
 
 def check_layer_sizes(layer_sizes: Any) -> tuple[int, ...]:
     """Return ``layer_sizes`` as a tuple of at least two positive ints."""
-    if isinstance(layer_sizes, str | bytes) or not isinstance(layer_sizes, Sequence | np.ndarray):
-        raise TypeError(
-            f"layer_sizes: expected a sequence of positive integers such as [2, 4, 1], "
-            f"got {type(layer_sizes).__name__}"
-        )
+    is_vector = isinstance(layer_sizes, np.ndarray) and layer_sizes.ndim == 1
+    if isinstance(layer_sizes, str | bytes) or not (is_vector or isinstance(layer_sizes, Sequence)):
+        raise TypeError(f"layer_sizes: expected {_LAYER_SIZES}; got {_describe(layer_sizes)}")
     sizes = list(layer_sizes)
     if len(sizes) < 2:
-        raise ValueError(
-            f"layer_sizes: expected at least two sizes (inputs and outputs), got {sizes}"
-        )
+        raise ValueError(f"layer_sizes: expected {_LAYER_SIZES}; got {sizes}")
     for i, n in enumerate(sizes):
         if isinstance(n, bool | np.bool_) or not isinstance(n, Integral):
             raise TypeError(
-                f"layer_sizes: entry {i} must be a positive integer, got {n!r} ({type(n).__name__})"
+                f"layer_sizes: entry {i} must be a positive integer; got {n!r} ({type(n).__name__})"
             )
         if n < 1:
-            raise ValueError(f"layer_sizes: entry {i} must be a positive integer, got {n}")
+            raise ValueError(f"layer_sizes: entry {i} must be a positive integer; got {n}")
     return tuple(int(n) for n in sizes)
 
 
 def check_activation(activation: Any, known: Sequence[str]) -> str:
     """Return ``activation`` if it names one of ``known``."""
+    valid = ", ".join(map(repr, known))
     if not isinstance(activation, str):
-        raise TypeError(
-            f"activation: expected one of {', '.join(map(repr, known))}, "
-            f"got {type(activation).__name__}"
-        )
+        raise TypeError(f"activation: expected one of {valid}; got {_describe(activation)}")
     if activation not in known:
-        raise ValueError(
-            f"activation: expected one of {', '.join(map(repr, known))}, got {activation!r}"
-        )
+        raise ValueError(f"activation: expected one of {valid}; got {activation!r}")
     return activation
 
 
 def check_lam(lam: Any) -> float:
-    """Return ``lam`` as a finite float >= 0."""
+    """Return ``lam`` as a finite float >= 0 (a real number, or a 0-d real array)."""
     if isinstance(lam, bool | np.bool_) or not isinstance(lam, Real):
-        raise TypeError(f"lam: expected a real number >= 0, got {type(lam).__name__}")
-    value = float(lam)
+        real_scalar_array = (
+            isinstance(lam, np.ndarray)
+            and lam.ndim == 0
+            and (np.issubdtype(lam.dtype, np.integer) or np.issubdtype(lam.dtype, np.floating))
+        )
+        if not real_scalar_array:
+            raise TypeError(f"lam: expected {_LAM}; got {_describe(lam)}")
+    try:
+        value = float(lam)
+    except OverflowError:  # a Python int beyond the float64 range
+        value = float("inf")
     if not np.isfinite(value) or value < 0.0:
-        raise ValueError(f"lam: expected a finite number >= 0, got {value}")
+        raise ValueError(f"lam: expected {_LAM}; got {_describe(lam)}")
     return value
 
 
-def _as_float_array(value: Any, name: str) -> Array:
+def _as_float_array(value: Any, name: str, *, allow_bool: bool) -> Array:
     """Convert a real-valued array-like to float64, refusing other kinds by name."""
-    array = np.asarray(value)
+    kinds = "integer or floating" + (" (or boolean)" if allow_bool else "")
+    if isinstance(value, str | bytes):
+        raise TypeError(f"{name}: expected an array of {kinds} numbers; got {_describe(value)}")
+    try:
+        array = np.asarray(value)
+    except (ValueError, TypeError) as error:
+        raise ValueError(
+            f"{name}: expected an array of {kinds} numbers; it is ragged or malformed: {error}"
+        ) from None
     if array.dtype == np.float64:  # the usual case, decided without issubdtype's cost
         return array
-    if array.dtype == np.bool_ or np.issubdtype(array.dtype, np.integer):
+    if (allow_bool and array.dtype == np.bool_) or np.issubdtype(array.dtype, np.integer):
         return array.astype(np.float64)
-    if np.issubdtype(array.dtype, np.complexfloating) or not np.issubdtype(
-        array.dtype, np.floating
-    ):
-        raise TypeError(f"{name}: expected an array of real numbers, got dtype {array.dtype}")
+    if not np.issubdtype(array.dtype, np.floating):  # complex, bool, text, object
+        raise TypeError(f"{name}: expected an array of {kinds} numbers; got dtype {array.dtype}")
     return np.asarray(array, dtype=np.float64)
 
 
 def _require_finite(array: Array, name: str) -> None:
     if not np.all(np.isfinite(array)):
-        bad = np.argwhere(~np.isfinite(array))[0]
-        where = int(bad[0]) if bad.size == 1 else tuple(int(i) for i in bad)
-        raise ValueError(f"{name}: contains NaN or inf (first at index {where})")
+        index = _first(~np.isfinite(array))
+        found = "NaN" if np.isnan(array[index]) else f"{array[index]}"  # inf or -inf
+        raise ValueError(f"{name}: contains NaN or inf; {name}[{_index_text(index)}] is {found}")
 
 
 def check_weights(W: Any, n_params: int) -> Array:
     """Return the flat parameter vector ``W`` as float64, of length ``n_params``."""
-    if np.asarray(W).dtype == np.bool_:
-        raise TypeError("W: expected an array of real numbers, got dtype bool")
-    weights = _as_float_array(W, "W")
-    if weights.ndim != 1:
-        raise ValueError(f"W: expected a flat 1-D vector, got an array of shape {weights.shape}")
-    if weights.size != n_params:
+    weights = _as_float_array(W, "W", allow_bool=False)
+    if weights.ndim != 1 or weights.size != n_params:
         raise ValueError(
-            f"W: expected {n_params} parameters for these layer_sizes, got {weights.size}"
+            f"W: expected {n_params} parameters in a 1-D array (sum over layers of "
+            f"(n_(l-1) + 1) * n_l); got shape {weights.shape}"
         )
     _require_finite(weights, "W")
     return weights
@@ -106,19 +136,33 @@ def check_weights(W: Any, n_params: int) -> Array:
 
 def check_inputs(X: Any, n_inputs: int) -> Array:
     """Return ``X`` as a float64 array of shape (N, n_inputs) with N >= 1."""
-    inputs = _as_float_array(X, "X")
+    inputs = _as_float_array(X, "X", allow_bool=True)
     if inputs.ndim != 2:
         raise ValueError(
-            f"X: expected a 2-D array of shape (N, {n_inputs}), got shape {inputs.shape}"
+            f"X: expected a 2-D array of shape (N, n_0) = (N, {n_inputs}); got shape {inputs.shape}"
         )
-    if inputs.shape[0] == 0:
-        raise ValueError("X: empty data (N = 0 samples)")
     if inputs.shape[1] != n_inputs:
         raise ValueError(
-            f"X: expected {n_inputs} columns (layer_sizes[0]), got shape {inputs.shape}"
+            f"X: expected {n_inputs} columns (n_0 = layer_sizes[0]); got shape {inputs.shape}"
         )
+    if inputs.shape[0] == 0:
+        raise ValueError("X: expected at least one sample (N >= 1); got N = 0 (empty data)")
     _require_finite(inputs, "X")
     return inputs
+
+
+def _target_shapes(n_samples: int, n_outputs: int) -> str:
+    """The shapes ``T`` may have, for a message."""
+    if n_outputs == 1:
+        return (
+            f"shape (N,) or (N, 1) = ({n_samples},) or ({n_samples}, 1) "
+            "for a binary network (n_L = 1)"
+        )
+    return (
+        f"shape (N, K) = ({n_samples}, {n_outputs}) (one row of class probabilities "
+        f"per sample) or (N,) = ({n_samples},) (integer class labels) for a network "
+        f"with K = {n_outputs} outputs"
+    )
 
 
 def check_targets(T: Any, n_samples: int, n_outputs: int) -> Array:
@@ -128,43 +172,42 @@ def check_targets(T: Any, n_samples: int, n_outputs: int) -> Array:
     Multiclass: ``T`` of shape (N, K) whose rows are one-hot (or probabilities),
     or integer labels of shape (N,) in ``0 .. K-1``, turned into one-hot rows.
     """
-    targets = _as_float_array(T, "T")
-    label_dtype = np.asarray(T).dtype
-    if targets.ndim == 0 or targets.shape[0] != n_samples:
+    targets = _as_float_array(T, "T", allow_bool=True)
+    columns = 1 if n_outputs == 1 else n_outputs
+    if not (targets.ndim == 1 or (targets.ndim == 2 and targets.shape[1] == columns)):
         raise ValueError(
-            f"T: expected {n_samples} targets, one per row of X, got shape {targets.shape}"
+            f"T: expected {_target_shapes(n_samples, n_outputs)}; got shape {targets.shape}"
+        )
+    if targets.shape[0] != n_samples:
+        raise ValueError(
+            f"T: expected {n_samples} targets, one per row of X; got {targets.shape[0]}"
         )
     _require_finite(targets, "T")
+    if n_outputs == 1 or targets.ndim == 2:
+        outside = (targets < 0.0) | (targets > 1.0)
+        if np.any(outside):
+            index = _first(outside)
+            raise ValueError(
+                f"T: expected values in [0, 1]; T[{_index_text(index)}] is {targets[index]}"
+            )
     if n_outputs == 1:
-        if targets.shape not in ((n_samples,), (n_samples, 1)):
-            raise ValueError(
-                f"T: binary output expects shape ({n_samples},) or ({n_samples}, 1), "
-                f"got {targets.shape}"
-            )
-        if np.any((targets < 0.0) | (targets > 1.0)):
-            raise ValueError("T: binary targets must lie in [0, 1]")
         return targets.reshape(n_samples, 1)
-    if targets.ndim == 1:
-        labels = targets
-        if label_dtype == np.bool_ or np.any(labels != np.round(labels)):
-            raise ValueError(
-                f"T: expected integer class labels in 0..{n_outputs - 1} or one-hot rows"
-            )
-        if np.any((labels < 0) | (labels > n_outputs - 1)):
-            raise ValueError(
-                f"T: class labels must lie in 0..{n_outputs - 1} (layer_sizes[-1] = "
-                f"{n_outputs} classes), got values from {labels.min():g} to {labels.max():g}"
-            )
-        return np.eye(n_outputs)[labels.astype(np.intp)]
-    if targets.shape != (n_samples, n_outputs):
+    if targets.ndim == 1:  # integer labels 0..K-1 -> one-hot rows
+        labels = f"integer class labels in 0..{n_outputs - 1} (T of shape (N,))"
+        if np.asarray(T).dtype == np.bool_:  # a mask, not labels
+            raise ValueError(f"T: expected {labels}; got dtype bool")
+        not_label = (targets != np.floor(targets)) | (targets < 0) | (targets > n_outputs - 1)
+        if np.any(not_label):
+            index = _first(not_label)
+            raise ValueError(f"T: expected {labels}; T[{_index_text(index)}] is {targets[index]}")
+        return np.eye(n_outputs)[targets.astype(np.intp)]
+    row_error = np.abs(targets.sum(axis=1) - 1.0)
+    if np.any(row_error > _ROW_SUM_TOLERANCE):
+        (row,) = _first(row_error > _ROW_SUM_TOLERANCE)
         raise ValueError(
-            f"T: expected shape ({n_samples}, {n_outputs}) one-hot rows or ({n_samples},) "
-            f"labels, got {targets.shape}"
+            f"T: expected rows that each sum to 1 (one-hot or probability rows, within "
+            f"{_ROW_SUM_TOLERANCE:g}); row {row} sums to {float(targets[row].sum())!r}"
         )
-    if np.any((targets < 0.0) | (targets > 1.0)) or np.any(
-        np.abs(targets.sum(axis=1) - 1.0) > _ROW_SUM_TOLERANCE
-    ):
-        raise ValueError("T: each row must be one-hot (entries in [0, 1] summing to 1)")
     return targets
 
 
