@@ -77,7 +77,9 @@ def test_twins_agree_with_weights_of_size_1e3(activation, n_out):
     assert np.isfinite(J_manual)
     assert np.all(np.isfinite(grad_manual))
     assert J_manual > 10.0  # saturated and wrong on some samples: the loss is large, not inf
-    assert J_manual == pytest.approx(J_jax, rel=OWN_LOSS_RTOL, abs=LOSS_ATOL_VS_JAX), "loss"
+    assert J_manual == pytest.approx(J_jax, rel=OWN_LOSS_RTOL, abs=LOSS_ATOL_VS_JAX), (
+        f"weights 1e3: loss, manual = {J_manual!r}, jax = {J_jax!r}"
+    )
     scale = gradient_scale(W, X, T, sizes, 0.0, activation)
     assert_gradients_close("weights 1e3", grad_manual, grad_jax, sizes, MANUAL_VS_JAX_RTOL, scale)
 
