@@ -1,19 +1,24 @@
 """The worker: imports one submission in a process of its own and answers call requests.
 
-Run as a script by :mod:`backprop_oracle.sandbox`, never imported by a
-submission. It uses only the standard library and numpy, so that nothing of
-this project is loaded in the process the submission runs in.
+Run as a script by :mod:`backprop_oracle.sandbox`, inside the jail of
+:mod:`backprop_oracle.jail`, never imported by a submission. It uses only the
+standard library and numpy, so that nothing of this project is loaded in the
+process the submission runs in.
 
 Protocol (both directions): a frame is an 8-byte little-endian length, a JSON
 header of that length, then ``header["payload"]`` bytes of raw float64 data.
-The oracle writes requests to the worker's standard input; the worker answers
-on a private copy of its original standard output. Before the submission is
-imported, file descriptors 1 and 2 are pointed at ``output.txt`` in the
-scratch folder, so whatever the submission prints lands there, never in the
-protocol stream or the oracle's output.
+Requests arrive on file descriptor 3, answers leave on descriptor 4; both are
+marked close-on-exec here, so no program the submission runs inherits them.
+Descriptors 1 and 2 are one pipe that the oracle drains into a capped buffer:
+whatever the submission prints lands there, never in the protocol stream or
+the oracle's own output, and nothing is written to a file.
 
-The same module is imported by the oracle for :func:`read_frame` and
-:func:`write_frame`, so both sides share one framing.
+The oracle trusts nothing it reads back: it validates every field of every
+frame (:func:`backprop_oracle.sandbox.validate_header`). The lists and texts
+below are cut to the sizes it accepts, so that only a forged frame breaks them.
+
+The same module is imported by the oracle for :func:`write_frame`, so both
+sides share one framing.
 """
 
 import builtins
@@ -22,7 +27,6 @@ import inspect
 import json
 import os
 import resource
-import signal
 import struct
 import sys
 import traceback
@@ -32,11 +36,18 @@ from typing import Any
 
 _LENGTH = struct.Struct("<Q")
 #: A header longer than this is not one the worker wrote.
-MAX_HEADER = 1 << 20
-#: Output written by the submission, in bytes, before writes fail.
-MAX_OUTPUT = 16 << 20
+MAX_HEADER = 1 << 16
 #: Longest traceback or message text sent back.
 MAX_TEXT = 4000
+#: Most entries of a ``forbidden``, ``blocked`` or ``patched`` list, and their longest text.
+MAX_ITEMS = 20
+MAX_ITEM = 200
+#: The largest layer size and parameter count a ``fun(W)`` module may hint at.
+MAX_LAYER = 100_000
+MAX_PARAMS = 1_000_000
+#: The protocol's descriptors (requests in, answers out).
+REQUESTS = 3
+REPLIES = 4
 
 #: Top-level modules a submission may not import: the autodiff libraries
 #: (unless the oracle was told to allow them) and this project's packages.
@@ -100,10 +111,15 @@ def read_frame(fd: int) -> tuple[dict[str, Any], bytes] | None:
     return header, payload
 
 
+def encode_frame(header: dict[str, Any], payload: bytes = b"") -> bytes:
+    """One frame as bytes: length, JSON header (with the payload's length), payload."""
+    text = json.dumps({**header, "payload": len(payload)}).encode()
+    return _LENGTH.pack(len(text)) + text + payload
+
+
 def write_frame(fd: int, header: dict[str, Any], payload: bytes = b"") -> None:
     """Write one frame to ``fd``."""
-    text = json.dumps({**header, "payload": len(payload)}).encode()
-    data = _LENGTH.pack(len(text)) + text + payload
+    data = encode_frame(header, payload)
     while data:
         data = data[os.write(fd, data) :]
 
@@ -136,8 +152,8 @@ class Guard:
         return real == os.devnull or real == self.scratch or real.startswith(self.scratch + os.sep)
 
     def _refuse(self, what: str) -> None:
-        if len(self.blocked) < 20:
-            self.blocked.append(what)
+        if len(self.blocked) < MAX_ITEMS:
+            self.blocked.append(what[:MAX_ITEM])
         raise PermissionError(f"backprop-oracle: a submission may not {what}")
 
     def __call__(self, event: str, args: tuple[Any, ...]) -> None:
@@ -146,8 +162,8 @@ class Guard:
         if event == "import":
             top = str(args[0]).partition(".")[0]
             if top in self.forbidden:
-                if top not in self.forbidden_imports:
-                    self.forbidden_imports.append(top)
+                if top not in self.forbidden_imports and len(self.forbidden_imports) < MAX_ITEMS:
+                    self.forbidden_imports.append(top[:MAX_ITEM])
                 raise ImportError(f"backprop-oracle: importing {top} is not allowed here")
         elif event == "open":
             path, mode, flags = args
@@ -173,6 +189,17 @@ def _snapshot(*namespaces: Any) -> dict[str, int]:
         for ns in namespaces
         for name, value in vars(ns).items()
         if not name.startswith("__")
+    }
+
+
+def _findings(guard: Guard, np: ModuleType, before: dict[str, int]) -> dict[str, list[str]]:
+    """What the guard refused and what the submission replaced, cut to the accepted sizes."""
+    now = _snapshot(np, np.testing, builtins)
+    patched = sorted(k for k, v in now.items() if k in before and before[k] != v)
+    return {
+        "forbidden": list(guard.forbidden_imports),
+        "blocked": list(guard.blocked),
+        "patched": [k[:MAX_ITEM] for k in patched[:MAX_ITEMS]],
     }
 
 
@@ -202,7 +229,7 @@ def _failure(exc: BaseException, path: str, importing: bool) -> dict[str, Any]:
         where = " while imported" if importing else ""
         return {
             "status": status if importing else "exit",
-            "message": f"called exit({exc.code!r}){where}",
+            "message": f"called exit({exc.code!r}){where}"[:MAX_TEXT],
         }
     return {"status": status, "message": _text(exc, path)}
 
@@ -263,13 +290,7 @@ def _serve(
             for name, now, then in zip(names, (W, X, T), originals, strict=True)
             if now.shape != then.shape or now.tobytes() != then.tobytes()
         ]
-        reply["patched"] = sorted(
-            k
-            for k, v in _snapshot(np, np.testing, builtins).items()
-            if k in before and before[k] != v
-        )[:20]
-        reply["forbidden"] = guard.forbidden_imports
-        reply["blocked"] = guard.blocked
+        reply.update(_findings(guard, np, before))
         write_frame(proto_out, reply, out)
 
 
@@ -290,37 +311,63 @@ def _signature_style(fn: Callable[..., Any]) -> str | None:
 
 
 def _closure_hint(module: ModuleType) -> dict[str, Any]:
-    """What the module says about the length of ``W``, for a one-argument ``fun(W)``."""
+    """What the module says about the length of ``W``, for a one-argument ``fun(W)``.
+
+    Only plausible values are sent (the oracle treats anything else as a forged frame).
+    """
     hint: dict[str, Any] = {}
     sizes = getattr(module, "layer_sizes", None)
-    if isinstance(sizes, list | tuple) and all(type(s) is int for s in sizes):
+    if (
+        isinstance(sizes, list | tuple)
+        and 2 <= len(sizes) <= 32
+        and all(type(s) is int and 1 <= s <= MAX_LAYER for s in sizes)
+    ):
         hint["layer_sizes"] = [int(s) for s in sizes]
     for name in ("W0", "W_init", "w0"):
         size = getattr(getattr(module, name, None), "size", None)
-        if type(size) is int:
+        if type(size) is int and 1 <= size <= MAX_PARAMS:
             hint["n_params"] = size
             break
     return hint
 
 
-def main(argv: list[str]) -> None:
-    """``_worker.py SUBMISSION FUNCTION SCRATCH MEMORY_BYTES ALLOW_AUTODIFF``."""
-    path, function, scratch, memory, allow_autodiff = argv
-    path = os.path.realpath(path)
-    proto_in, proto_out = os.dup(0), os.dup(1)  # not inherited by any child process
-    output = os.open(os.path.join(scratch, "output.txt"), os.O_WRONLY | os.O_CREAT | os.O_APPEND)
+def _take_descriptors() -> None:
+    """Keep only the protocol's descriptors and standard input, output and error.
+
+    Descriptors 3 and 4 become close-on-exec (no program the submission runs
+    inherits them); any other inherited descriptor is closed. Standard input
+    reads nothing.
+    """
+    os.set_inheritable(REQUESTS, False)
+    os.set_inheritable(REPLIES, False)
+    soft, _ = resource.getrlimit(resource.RLIMIT_NOFILE)
+    os.closerange(REPLIES + 1, soft if soft != resource.RLIM_INFINITY else 1 << 16)
     null = os.open(os.devnull, os.O_RDONLY)
     os.dup2(null, 0)
-    os.dup2(output, 1)
-    os.dup2(output, 2)
+    os.close(null)
+
+
+def main(argv: list[str]) -> None:
+    """``_worker.py SUBMISSION FUNCTION SCRATCH SITE ALLOW_AUTODIFF PROCESSES``.
+
+    ``SITE`` (the folder of allowed distributions) is appended to ``sys.path``
+    unless empty. ``PROCESSES`` is the process limit set on this process
+    before the submission is loaded (``0``: none); see
+    :class:`backprop_oracle.jail.Limits` for why the worker sets this one itself.
+    """
+    path, function, scratch, site, allow_autodiff, processes = argv
+    _take_descriptors()
+    proto_in, proto_out = REQUESTS, REPLIES
     sys.stdout = open(1, "w", buffering=1, closefd=False)  # noqa: SIM115
     sys.stderr = open(2, "w", buffering=1, closefd=False)  # noqa: SIM115
     os.chdir(scratch)
-    limit = int(memory)
-    resource.setrlimit(resource.RLIMIT_DATA, (limit, limit))
-    resource.setrlimit(resource.RLIMIT_FSIZE, (MAX_OUTPUT, MAX_OUTPUT))
+    if int(processes) > 0:
+        _, hard = resource.getrlimit(resource.RLIMIT_NPROC)
+        limit = int(processes) if hard == resource.RLIM_INFINITY else min(int(processes), hard)
+        resource.setrlimit(resource.RLIMIT_NPROC, (limit, limit))
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
-    signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # an over-long write fails instead
+    if site:
+        sys.path.append(site)
 
     import numpy as np
     import numpy.testing
@@ -348,16 +395,11 @@ def main(argv: list[str]) -> None:
             names = sorted(n for n, v in vars(module).items() if callable(v) and n[0] != "_")
             hello = {"status": "missing-function", "message": ", ".join(names)[:MAX_TEXT]}
         elif (style := _signature_style(fn)) is None:
-            hello = {"status": "missing-function", "message": f"signature {inspect.signature(fn)}"}
+            signature = f"signature {inspect.signature(fn)}"
+            hello = {"status": "missing-function", "message": signature[:MAX_TEXT]}
         else:
             hello = {"status": "ready", "style": style, "hint": _closure_hint(module)}
-    hello["forbidden"] = guard.forbidden_imports
-    hello["blocked"] = guard.blocked
-    hello["patched"] = sorted(
-        k
-        for k, v in _snapshot(np, numpy.testing, builtins).items()
-        if k in before and before[k] != v
-    )[:20]
+    hello.update(_findings(guard, np, before))
     write_frame(proto_out, hello)
     if hello["status"] == "ready":
         _serve(fn, hello["style"], path, guard, proto_in, proto_out, np, before)
