@@ -320,8 +320,8 @@ def _top_level(dist: importlib.metadata.Distribution) -> list[Path]:
         first = file.parts[0] if file.parts else ""
         if first in ("", "..", "__pycache__") or first.endswith((".dist-info", ".egg-info")):
             continue
-        if first.endswith(".pth"):
-            continue  # a path-configuration file, read only by the site module
+        if first.endswith(".pth") or first.startswith("__editable__"):
+            continue  # path configuration for the site module, or an editable install's finder
         names.add(first)
     if not names:  # a distribution without RECORD (installed by the system's package manager)
         text = dist.read_text("top_level.txt") or ""
