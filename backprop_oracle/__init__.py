@@ -2,16 +2,26 @@
 
 ``backprop-oracle check FILE`` imports a submission's
 ``loss_and_grad(W, X, T, layer_sizes, lam)`` in a sandboxed worker process,
-puts random problems to it (drawn by Hypothesis with the property tests'
-strategies), compares its loss and gradient with
-:func:`manual_backprop.loss_and_grad` and with finite differences of its own
-loss, shrinks a failure to the smallest counterexample, and reports which
-parameter block is wrong. See SPEC section 5 for the contract and the output.
+puts random problems to it (the oracle's own problems, drawn by Hypothesis),
+compares its loss and gradient with :func:`manual_backprop.loss_and_grad` and
+with finite differences of its own loss, shrinks a failure to the smallest
+counterexample, and reports which parameter block is wrong. See SPEC section 5
+for the contract and the output.
 
-Modules: :mod:`.checks` (the checks and the search), :mod:`.sandbox` (the
-worker process and its isolation), :mod:`.layouts` (parameter layouts),
-:mod:`.static` (forbidden imports in the source), :mod:`.tolerances`,
-:mod:`.findings`, :mod:`.report`, :mod:`.template`, :mod:`.cli`.
+Modules: :mod:`.checks` (one file's check: the order of the work and the
+verdict), :mod:`.problems` (the problems: Hypothesis strategies),
+:mod:`.search` (the Hypothesis driver, shrinking and time budgets),
+:mod:`.rules` (the comparison rules, pure functions), :mod:`.submission` (the
+submitted function, called in its layout), :mod:`.layout_detection`
+(``--layout auto``), :mod:`.diagnosis` and :mod:`.mistakes` (naming the
+mistake), :mod:`.sandbox` (the worker process and its isolation),
+:mod:`.layouts` (parameter layouts), :mod:`.static` (forbidden imports in the
+source), :mod:`.tolerances`, :mod:`.findings`, :mod:`.report`,
+:mod:`.template`, :mod:`.cli`.
+
+The oracle imports only public names of :mod:`manual_backprop`, and no test
+package (``tests/test_layers.py``, and the import-linter contracts in
+``pyproject.toml``, check both).
 """
 
 from backprop_oracle.checks import Options, check_file

@@ -12,9 +12,12 @@ One mistake is recognised by its signature instead: ``unstable-loss``, whose
 numbers depend on which inaccurate formula was used. Its signature: the
 submission is right on every unsaturated diagnostic problem, and its failure
 is a non-finite or inaccurate loss where the logits are large.
+
+:func:`diagnose` puts these together into the findings a report shows.
 """
 
-from collections.abc import Callable, Iterator, Sequence
+import math
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from itertools import combinations, product
 
@@ -22,8 +25,9 @@ import numpy as np
 from numpy.typing import NDArray
 
 import manual_backprop as mb
+from backprop_oracle.findings import Case, Finding
 from backprop_oracle.layouts import LAYOUTS, from_layout, to_layout
-from backprop_oracle.mistakes import Variant
+from backprop_oracle.mistakes import MISTAKES, Variant
 from manual_backprop.gradcheck import gradient_scale
 
 __all__ = [
@@ -31,6 +35,7 @@ __all__ = [
     "UNSTABLE_LOGIT",
     "Observation",
     "candidate_variants",
+    "diagnose",
     "diagnostic_problems",
     "explaining_from",
     "explaining_variants",
@@ -191,3 +196,104 @@ def observe(
         scale = gradient_scale(W, X, T, sizes, lam, activation)
         seen.append(Observation(W, X, T, sizes, lam, loss, grad, scale))
     return seen
+
+
+def diagnose(
+    answer: Callable[[Array, Array, Array, list[int], float], tuple[float, Array] | None],
+    case: Case,
+    failures: Mapping[str, Case],
+    layout: str,
+    activation: str,
+) -> list[Finding]:
+    """Name the known mistake that explains the submission's numbers, if one does.
+
+    Parameters
+    ----------
+    answer : callable
+        ``answer(W, X, T, layer_sizes, lam) -> (loss, grad)`` or None, ``W``
+        and ``grad`` canonical: the submission's finite answer, as in :func:`observe`.
+    case : Case
+        The counterexample, observed beside the diagnostic problems.
+    failures : mapping of str to Case
+        The smallest failing case of each finding kind.
+    layout : str
+        The layout the submission is judged in.
+    activation : str
+        The hidden activation.
+
+    Returns
+    -------
+    list of Finding
+        A ``diagnosis`` per mistake found (with ``mistake`` and ``step``), or
+        one ``note`` saying that none explains the numbers.
+    """
+    observations = observe(answer, activation)
+    base = Variant(read_layout=layout, write_layout=layout)
+    # explaining_from is empty for no observations: nothing answered proves nothing right
+    right_where_unsaturated = bool(explaining_from([base], observations, layout, activation))
+    found: list[tuple[str, str]] = []
+    if right_where_unsaturated:
+        # Right on every ordinary problem: only a loss that breaks down at large
+        # logits is known to fail like that.
+        failing = [failures[k] for k in ("non-finite", "loss-mismatch") if k in failures]
+        largest = max((_largest_logit(c, activation) for c in failing), default=0.0)
+        if set(failures) <= {"non-finite", "loss-mismatch"} and largest >= UNSTABLE_LOGIT:
+            found.append(("unstable-loss", f"here the logits reach {largest:.3g}"))
+    else:
+        if (seen := _observation(case)) is not None:
+            observations.append(seen)
+        for variant in explaining_variants(observations, layout, activation):
+            found += [(name, _detail(name, variant)) for name in variant.mistakes(layout)]
+    if not found:
+        return [
+            Finding(
+                "note",
+                "the cause is not one of the known mistakes: "
+                + (
+                    "the submission is right on ordinary problems and fails only on some, "
+                    "like the counterexample"
+                    if right_where_unsaturated
+                    else "no known mistake, alone or in a pair, reproduces its numbers"
+                )
+                + "; the findings above say where it goes wrong",
+            )
+        ]
+    diagnoses = []
+    for name, detail in found:
+        step, explanation = MISTAKES[name]
+        message = f"{name} (exercise step {step}): {explanation}"
+        diagnoses.append(
+            Finding(
+                "diagnosis",
+                message + (f"; {detail}" if detail else ""),
+                {"mistake": name, "step": step},
+            )
+        )
+    return diagnoses
+
+
+def _observation(case: Case) -> Observation | None:
+    """``case`` as a diagnostic observation, when its numbers are finite."""
+    if case.loss is None or case.grad is None or case.scale is None:
+        return None
+    if not (math.isfinite(case.loss) and np.all(np.isfinite(case.grad))):
+        return None
+    return Observation(
+        case.W, case.X, case.T, case.layer_sizes, case.lam, case.loss, case.grad, case.scale
+    )
+
+
+def _largest_logit(case: Case, activation: str) -> float:
+    """The largest |logit| of ``case``'s problem."""
+    if not case.layer_sizes:
+        return 0.0
+    return float(np.max(np.abs(mb.forward(case.W, case.X, case.layer_sizes, activation))))
+
+
+def _detail(name: str, variant: Variant) -> str:
+    """What the diagnosis found beyond the mistake's name (the penalty's factors)."""
+    if name != "penalty-scale":
+        return ""
+    loss = f"{variant.loss_penalty} * lam * sum ||W_l||^2"
+    grad = f"{variant.grad_penalty} * lam * W_l"
+    return f"the submission's penalty is {loss} in J, {grad} in the gradient"

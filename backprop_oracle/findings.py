@@ -1,9 +1,14 @@
-"""Findings, results, and the order in which a report lists them."""
+"""Findings, the cases they come from, results, and the order in which a report lists them."""
 
 from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["KINDS", "Finding", "Result"]
+import numpy as np
+from numpy.typing import NDArray
+
+__all__ = ["KINDS", "Case", "Finding", "Result"]
+
+Array = NDArray[np.float64]
 
 #: Every finding kind (SPEC section 5), most important first: a report lists
 #: its findings in this order, and a counterexample is shown for the first
@@ -45,6 +50,41 @@ class Finding:
     def as_dict(self) -> dict[str, Any]:
         """The JSON form: ``kind``, ``message`` and any details."""
         return {"kind": self.kind, "message": self.message, **self.details}
+
+
+@dataclass
+class Case:
+    """One problem put to the submission, and what came of it.
+
+    For a ``fun(W)`` submission, ``X`` has shape ``(0, 0)``, ``T`` shape
+    ``(0,)`` and ``layer_sizes`` is empty: its data are its own.
+    """
+
+    W: Array  # canonical layout, shape (n_params,)
+    X: Array  # shape (N, n_0)
+    T: Array  # shape (N,) for binary targets, (N, n_L) one-hot rows for multiclass
+    layer_sizes: list[int]
+    lam: float
+    findings: list[Finding] = field(default_factory=list)
+    loss: float | None = None
+    grad: Array | None = None  # canonical layout
+    reference_loss: float | None = None
+    reference_grad: Array | None = None
+    scale: float | None = None
+    blocks: list[dict[str, Any]] = field(default_factory=list)
+    #: |loss - reference| and the gradient's relative error, each over its tolerance.
+    loss_ratio: float = 0.0
+    gradient_ratio: float = 0.0
+
+    @property
+    def kind(self) -> str:
+        """The most important finding's kind."""
+        return min((f.kind for f in self.findings), key=KINDS.index)
+
+    @property
+    def size(self) -> tuple[int, int, int]:
+        """Smaller is simpler: layers, parameters, samples."""
+        return (len(self.layer_sizes), self.W.size, self.X.shape[0])
 
 
 @dataclass

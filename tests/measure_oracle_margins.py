@@ -12,7 +12,8 @@ import argparse
 import tomllib
 from pathlib import Path
 
-from backprop_oracle.checks import Case, Options, _Check
+from backprop_oracle.checks import Options, _Check
+from backprop_oracle.findings import Case
 
 CORPUS = Path(__file__).with_name("oracle_corpus")
 
@@ -57,7 +58,7 @@ def main() -> None:
         try:
             check.run()
         finally:
-            check.worker.cleanup()
+            check.submission.worker.cleanup()
         verdict = "fail" if check.findings else "pass"
         print(f"{name:<55} {verdict:>7} {check.loss_ratio:13.2e} {check.gradient_ratio:13.2e}")
 

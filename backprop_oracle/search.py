@@ -1,0 +1,173 @@
+"""The search: Hypothesis draws problems, the submission fails some, and each failure shrinks.
+
+The search space is the oracle's own (:mod:`.problems`), widened to weights of
+1e3 and ordered so that a failure shrinks towards ``lam = 0`` and towards the
+smallest network, the fewest samples and the plainest weights. Every kind of
+failure (one exception class per kind) is shrunk to its own smallest example.
+Two budgets bound the time a search may take: :data:`SEARCH_SECONDS` overall,
+and :data:`SHRINK_SECONDS` after the first failure.
+"""
+
+import time
+from collections.abc import Callable
+from typing import Any
+
+from hypothesis import HealthCheck, Phase, Verbosity, given, settings
+from hypothesis import seed as hypothesis_seed
+from hypothesis import strategies as st
+from hypothesis.errors import Flaky
+
+from backprop_oracle.findings import KINDS, Case, Finding
+from backprop_oracle.problems import WEIGHT_SCALES, Problem, architectures, problems
+
+__all__ = [
+    "LAMS",
+    "ORACLE_WEIGHT_SCALES",
+    "SEARCH_SECONDS",
+    "SHRINK_SECONDS",
+    "Search",
+    "StopSearch",
+    "closure_weights",
+    "full_problems",
+]
+
+#: Stop looking for a smaller counterexample this long after the first failure.
+SHRINK_SECONDS = 30.0
+#: Stop the whole search after this long, however many examples are left.
+SEARCH_SECONDS = 120.0
+#: lam for the search, in the order a failure shrinks towards: 0 first, then 0.1,
+#: where a penalty mistake changes the numbers plainly, and the extremes last.
+LAMS = (0.0, 0.1, 1e-3, 10.0, 1e3, 1e-8)
+#: Weight scales for the search: the property tests' (1e-3 to 50), and 1e3, whose
+#: logits (beyond 709, where exp overflows) show a loss that is not computed from
+#: the logits stably even behind sigmoid hidden layers, whose outputs are at most 1.
+ORACLE_WEIGHT_SCALES = (*WEIGHT_SCALES, 1e3)
+
+
+def full_problems(activation: str) -> st.SearchStrategy[Problem]:
+    """Problems for ``loss_and_grad(W, X, T, layer_sizes, lam)`` in SPEC section 5's form.
+
+    Binary targets are floats of shape ``(N,)``, multiclass ones one-hot rows
+    of shape ``(N, K)``; the hidden activation is ``activation`` throughout.
+    """
+    return problems(
+        sizes=architectures(),
+        activation=st.just(activation),
+        lam=st.sampled_from(LAMS),
+        weight_scales=ORACLE_WEIGHT_SCALES,
+        binary_forms=("floats",),
+        multiclass_forms=("one-hot",),
+    )
+
+
+def closure_weights(n: int) -> st.SearchStrategy[tuple[int, float, int]]:
+    """``(n, scale, seed)`` for a ``fun(W)`` whose ``W`` has ``n`` entries."""
+    return st.tuples(st.just(n), st.sampled_from(ORACLE_WEIGHT_SCALES), st.integers(0, 2**32 - 1))
+
+
+class StopSearch(BaseException):
+    """Ends the search at once: a hang, garbled answers, or the time budget.
+
+    A BaseException, so that Hypothesis neither shrinks nor catches it.
+    ``finding`` says why, when the submission is the cause.
+    """
+
+    def __init__(self, finding: Finding | None = None) -> None:
+        super().__init__(finding.message if finding else "the search's time budget ran out")
+        self.finding = finding
+
+
+class _CaseFailed(Exception):
+    """A drawn problem failed; one subclass per finding kind, so that
+    Hypothesis shrinks each kind of failure separately."""
+
+
+_FAILED = {kind: type(f"Failed[{kind}]", (_CaseFailed,), {}) for kind in KINDS}
+
+
+class Search:
+    """One search over a strategy: what failed, and the smallest case of each kind.
+
+    Parameters
+    ----------
+    seed : int
+        Hypothesis's seed: the same seed draws the same problems.
+    max_examples : int
+        How many problems to draw at most.
+    started : float
+        ``time.monotonic()`` when the check began; :data:`SEARCH_SECONDS` counts from it.
+    """
+
+    def __init__(self, seed: int, max_examples: int, started: float) -> None:
+        self.seed = seed
+        self.max_examples = max_examples
+        self.started = started
+        #: The smallest case seen for each kind of finding.
+        self.failures: dict[str, Case] = {}
+        #: How many problems the submission was judged on.
+        self.examples = 0
+        self.first_failure: float | None = None
+        #: Why the search stopped early, when the submission made it stop.
+        self.stopped: Finding | None = None
+
+    def remember(self, case: Case) -> None:
+        """Keep, for every kind of finding, the smallest case that has it.
+
+        Later cases win ties: they come from the shrinker. Hypothesis shrinks
+        by a case's most important kind; a kind that only ever appears beside a
+        more important one keeps the smallest case it was seen in.
+        """
+        if self.first_failure is None:
+            self.first_failure = time.monotonic()
+        for kind in {f.kind for f in case.findings}:
+            best = self.failures.get(kind)
+            if best is None or case.size <= best.size:
+                self.failures[kind] = case
+
+    def run(self, strategy: st.SearchStrategy[Any], evaluate: Callable[[Any], Case]) -> None:
+        """Run Hypothesis over ``strategy``; failing cases are remembered, then shrunk.
+
+        ``evaluate`` judges one drawn value; it may reject it (Hypothesis's
+        ``assume``) or raise :class:`StopSearch`.
+        """
+
+        @settings(
+            max_examples=self.max_examples,
+            database=None,  # write nothing to the current folder
+            deadline=None,
+            derandomize=False,
+            phases=[Phase.generate, Phase.shrink],
+            # Shrink every kind of failure to its own smallest example (one
+            # exception class per kind), not only the one Hypothesis finds smallest.
+            report_multiple_bugs=True,
+            suppress_health_check=list(HealthCheck),
+            verbosity=Verbosity.quiet,
+            print_blob=False,
+        )
+        @hypothesis_seed(self.seed)
+        @given(strategy)
+        def run(drawn: Any) -> None:
+            now = time.monotonic()
+            if now - self.started > SEARCH_SECONDS or (
+                self.first_failure is not None and now - self.first_failure > SHRINK_SECONDS
+            ):
+                raise StopSearch
+            case = evaluate(drawn)  # may reject the problem (Hypothesis's assume)
+            self.examples += 1
+            if case.findings:
+                self.remember(case)
+                raise _FAILED[case.kind]
+
+        try:
+            run()
+        except _CaseFailed:
+            pass
+        except StopSearch as stop:
+            self.stopped = stop.finding
+        except ExceptionGroup as group:  # several kinds of failure, each shrunk (or flaky)
+            if group.split((_CaseFailed, Flaky))[1] is not None:
+                raise  # something else went wrong: a bug of the oracle's, not the submission's
+        except Flaky:
+            # The submission answered the same problem differently on a replay;
+            # the failures remembered so far (not-repeatable among them) stand.
+            pass

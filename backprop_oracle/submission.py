@@ -1,0 +1,154 @@
+"""The submission as the checks see it: a function in a worker, called in its own layout.
+
+Every call takes and returns canonical vectors (SPEC section 2): the vector
+sent is rearranged into the layout the submission is judged in, and the
+gradient it returns is read back from that layout. A worker that dies is
+restarted, and the call's reply says so; a hang, tampering, or a worker that
+keeps dying ends the search (:class:`~backprop_oracle.search.StopSearch`) with
+the finding that says why.
+"""
+
+import math
+from collections.abc import Sequence
+
+import numpy as np
+from numpy.typing import NDArray
+
+import manual_backprop as mb
+from backprop_oracle.findings import Finding
+from backprop_oracle.layouts import from_layout, to_layout
+from backprop_oracle.sandbox import Reply, Worker, WorkerDied
+from backprop_oracle.search import StopSearch
+from backprop_oracle.static import forbidden_imports
+
+__all__ = ["EXERCISE_SIZES", "MAX_RESTARTS", "Submission"]
+
+Array = NDArray[np.float64]
+
+#: A submission that kills its worker this often is not restarted again.
+MAX_RESTARTS = 20
+#: Parameter counts tried for a ``fun(W)`` whose module does not say its length:
+#: the exercise's networks 2-4-1, 2-10-10-10-10-1 and 2-10-3.
+EXERCISE_SIZES = ([2, 4, 1], [2, 10, 10, 10, 10, 1], [2, 10, 3])
+
+
+class Submission:
+    """One submitted function, running in ``worker``.
+
+    Parameters
+    ----------
+    worker : Worker
+        The worker process that imports the file (not yet started).
+    layout : str
+        The layout the submission is judged in; :attr:`layout` may be changed
+        before any call (``--layout auto``).
+    """
+
+    def __init__(self, worker: Worker, layout: str) -> None:
+        self.worker = worker
+        self.layout = layout
+        #: ``"full"`` for ``loss_and_grad(W, X, T, layer_sizes, lam)``,
+        #: ``"closure"`` for ``fun(W)``; known once :meth:`start` has run.
+        self.style = "full"
+
+    def start(self, forbidden: Sequence[str]) -> tuple[bool, list[Finding]]:
+        """Read the source, start the worker: whether there is a function to call, and findings.
+
+        ``forbidden`` names the top-level modules the source may not import.
+        """
+        findings = [
+            Finding("forbidden-import", f"line {line} imports {module}", {"module": module})
+            for module, line in forbidden_imports(
+                self.worker.path.read_bytes().decode("utf-8", errors="replace"), tuple(forbidden)
+            )
+        ]
+        try:
+            hello = self.worker.start()
+        except WorkerDied as died:
+            kind = "timeout" if died.kind == "timeout" else "import-error"
+            findings.append(Finding(kind, f"while importing the submission: {died.message}"))
+            return False, findings
+        status, message = hello.get("status"), str(hello.get("message", ""))
+        if status == "ready":
+            self.style = str(hello.get("style"))
+            return True, findings
+        if status == "missing-function":
+            defined = f" (it defines: {message})" if message else " (it defines no function)"
+            if message.startswith("signature"):
+                defined = (
+                    f": its {message} fits neither loss_and_grad(W, X, T, layer_sizes, lam) "
+                    "nor fun(W)"
+                )
+            findings.append(
+                Finding("missing-function", f"no usable function {self.worker.function!r}{defined}")
+            )
+        elif status == "memory":
+            findings.append(Finding("memory", f"ran out of memory while imported: {message}"))
+        else:
+            findings.append(Finding("import-error", message or "the import failed"))
+        return False, findings
+
+    def call(self, W: Array, X: Array, T: Array, layer_sizes: list[int], lam: float) -> Reply:
+        """The submission's answer at canonical ``W``; a hang or garbled answer stops the search."""
+        W_sent = W if self.style == "closure" else to_layout(W, layer_sizes, self.layout)
+        try:
+            reply = self.worker.call(W_sent, X, T, layer_sizes, lam)
+        except WorkerDied as died:
+            if died.kind in ("timeout", "tampering") or self.worker.starts > MAX_RESTARTS:
+                where = ""
+                if layer_sizes:
+                    sizes = "-".join(str(n) for n in layer_sizes)
+                    where = f" (on a problem with layer sizes {sizes}, N = {X.shape[0]})"
+                raise StopSearch(Finding(died.kind, died.message + where)) from None
+            return Reply("died", {}, message=died.message)
+        if reply.grad is not None and self.style != "closure":
+            reply.grad = from_layout(reply.grad, layer_sizes, self.layout)
+        return reply
+
+    def answer(
+        self, W: Array, X: Array, T: Array, layer_sizes: list[int], lam: float
+    ) -> tuple[float, Array] | None:
+        """The submission's finite loss and gradient (canonical), or None."""
+        reply = self.call(W, X, T, layer_sizes, lam)
+        if reply.status != "ok" or reply.loss is None or reply.grad is None:
+            return None
+        if not (math.isfinite(reply.loss) and np.all(np.isfinite(reply.grad))):
+            return None
+        return reply.loss, reply.grad
+
+    def closure_length(self) -> int | None:
+        """The length of ``W`` for ``fun(W)``: from the module, or by trying the exercise's."""
+        hint = self.worker.hello.get("hint", {})
+        if isinstance(hint.get("n_params"), int) and hint["n_params"] > 0:
+            return int(hint["n_params"])
+        sizes = hint.get("layer_sizes")
+        if isinstance(sizes, list) and len(sizes) >= 2 and all(s > 0 for s in sizes):
+            return mb.n_params(sizes)
+        for sizes in EXERCISE_SIZES:
+            W = mb.init_weights(sizes, 0)
+            if self.call(W, np.zeros((0, 0)), np.zeros(0), [], 0.0).status == "ok":
+                return W.size
+        return None
+
+    def tampering(self, found: Sequence[Finding]) -> list[Finding]:
+        """What the guard refused and what the submission patched, over every worker.
+
+        A module already reported in ``found`` (by the source scan) is not reported again.
+        """
+        findings: list[Finding] = []
+        for module in self.worker.forbidden:
+            if all(f.details.get("module") != module for f in [*found, *findings]):
+                findings.append(
+                    Finding(
+                        "forbidden-import", f"imported {module} at run time", {"module": module}
+                    )
+                )
+        if self.worker.blocked:
+            refused = "; ".join(
+                b.removeprefix("backprop-oracle: a submission may not ")
+                for b in self.worker.blocked[:5]
+            )
+            findings.append(Finding("tampering", f"tried to {refused} (refused)"))
+        if self.worker.patched:
+            findings.append(Finding("tampering", f"replaced {', '.join(self.worker.patched[:8])}"))
+        return findings
