@@ -374,7 +374,7 @@ def _automatic_parts(n_samples: int, layer_sizes: Sequence[int]) -> int:
     entries = n_samples * sum(layer_sizes[1:])
     n_parts = min(n_samples, entries // _MIN_ENTRIES_PER_PART)
     if n_parts >= 2:  # only then is BLAS asked, which takes microseconds
-        n_parts = min(n_parts, _blas_threads())
+        n_parts = min(n_parts, _THREADS.blas_threads())
     return max(1, n_parts)
 
 
@@ -386,56 +386,61 @@ def _parts(n_samples: int, layer_sizes: Sequence[int], n_parts: int) -> list[_Pa
     return [_Part(part, layer_sizes, memory) for part in rows]
 
 
-_controller: ThreadpoolController | None = None  # made on first use: it costs milliseconds
-_pool: ThreadPoolExecutor | None = None
-# One parallel evaluation at a time: it sets BLAS's thread count for the whole process.
-_parallel_lock = threading.Lock()
-_fork_hook_registered = False
+class _Threads:
+    """The process's pool of threads for the parts, and its BLAS libraries.
+
+    One instance, ``_THREADS``, serves every call. Nothing is made at import:
+    the BLAS libraries are looked up on first use, and the pool is made on the
+    first parallel call, which also registers the hook that gives a forked
+    child a pool of its own (the parent's pool threads do not exist there).
+    """
+
+    def __init__(self) -> None:
+        self._controller: ThreadpoolController | None = None  # looking up costs milliseconds
+        self._pool: ThreadPoolExecutor | None = None
+        # One parallel evaluation at a time: it sets BLAS's thread count for the whole process.
+        self._lock = threading.Lock()
+        self._fork_hook_registered = False
+
+    def blas(self) -> ThreadpoolController:
+        """The process's BLAS libraries (numpy's, scipy's), to read and limit their threads."""
+        if self._controller is None:
+            self._controller = ThreadpoolController().select(user_api="blas")
+        return self._controller
+
+    def blas_threads(self) -> int:
+        """How many threads BLAS may use now (1 if no BLAS library is found)."""
+        return max((lib.num_threads for lib in self.blas().lib_controllers), default=1)
+
+    def forget(self) -> None:
+        """In a forked child: the parent's pool threads and lock holders do not exist there."""
+        self._pool, self._lock = None, threading.Lock()
+
+    def _new_pool(self) -> ThreadPoolExecutor:
+        """The pool, made on the first parallel call; a forked child will make its own."""
+        if not self._fork_hook_registered:  # once (a forked child inherits the hook)
+            os.register_at_fork(after_in_child=self.forget)
+            self._fork_hook_registered = True
+        return ThreadPoolExecutor(thread_name_prefix="manual_backprop")
+
+    @contextmanager
+    def parallel(self) -> Iterator[ThreadPoolExecutor | None]:
+        """The pool, with BLAS on one thread meanwhile; None if BLAS has been limited to
+        one thread since the parts were cut, or if another call holds the pool."""
+        lock = self._lock
+        if self.blas_threads() < 2 or not lock.acquire(blocking=False):
+            yield None
+            return
+        try:
+            if self._pool is None:
+                self._pool = self._new_pool()
+            with self.blas().limit(limits=1):
+                yield self._pool
+        finally:
+            lock.release()
 
 
-def _blas() -> ThreadpoolController:
-    """The process's BLAS libraries (numpy's, scipy's), to read and limit their threads."""
-    global _controller
-    if _controller is None:
-        _controller = ThreadpoolController().select(user_api="blas")
-    return _controller
-
-
-def _blas_threads() -> int:
-    """How many threads BLAS may use now."""
-    return max((lib.num_threads for lib in _blas().lib_controllers), default=1)
-
-
-def _forget_threads() -> None:
-    """In a forked child: the parent's pool threads and lock holders do not exist there."""
-    global _pool, _parallel_lock
-    _pool, _parallel_lock = None, threading.Lock()
-
-
-def _new_pool() -> ThreadPoolExecutor:
-    """The pool, made on the first parallel call; a forked child will make its own."""
-    global _fork_hook_registered
-    if not _fork_hook_registered:  # once per process (a child inherits the parent's hook)
-        os.register_at_fork(after_in_child=_forget_threads)
-        _fork_hook_registered = True
-    return ThreadPoolExecutor(thread_name_prefix="manual_backprop")
-
-
-@contextmanager
-def _threads() -> Iterator[ThreadPoolExecutor | None]:
-    """A pool of threads with BLAS on one thread; None if BLAS has been limited to one
-    thread since the parts were cut, or if another call holds the pool."""
-    global _pool
-    if _blas_threads() < 2 or not _parallel_lock.acquire(blocking=False):
-        yield None
-        return
-    try:
-        if _pool is None:
-            _pool = _new_pool()
-        with _blas().limit(limits=1):
-            yield _pool
-    finally:
-        _parallel_lock.release()
+_THREADS = _Threads()
 
 
 def _in_parts(
@@ -467,7 +472,7 @@ def _penalised_mean(
     on several threads leaves them spinning for a while afterwards, taking the
     cores from the parts of the next call.
     """
-    with _threads() as pool:
+    with _THREADS.parallel() as pool:
         losses = _in_parts(data_term, parts, pool)
         data_loss = sum(share * J_p for share, J_p in zip(_shares(parts), losses, strict=True))
         return data_loss + l2_penalty([W_l for W_l, _ in params], lam)

@@ -290,7 +290,8 @@ def test_blas_on_one_thread_means_one_part_and_large_batches_get_one_part_per_th
 def test_without_a_blas_library_found_there_is_one_part(monkeypatch):
     """threadpoolctl finds no BLAS (numpy built without one). The one private name patched
     in these tests: the engine's cached view of the process's BLAS libraries."""
-    monkeypatch.setattr(engine, "_controller", types.SimpleNamespace(lib_controllers=[]))
+    no_blas = types.SimpleNamespace(lib_controllers=[])
+    monkeypatch.setattr(engine._THREADS, "_controller", no_blas)
     sizes = [64, 128, 128, 1]
     _, X, T = _problem(sizes, 4 * TWO_PARTS_OF_WORK // sum(sizes[1:]))
     assert mb.Objective(X, T, sizes).parts == 1
@@ -326,6 +327,42 @@ def test_a_forked_child_gets_threads_of_its_own():
             os.kill(pid, signal.SIGKILL)
         os.waitpid(pid, 0)
     np.testing.assert_array_equal(np.frombuffer(answer), grad)
+
+
+def test_a_new_pool_registers_one_fork_hook_which_gives_a_child_threads_of_its_own(monkeypatch):
+    """engine._Threads (private, a new instance here, nothing of the engine's patched): its
+    first parallel section makes the pool and registers one hook; run as in a forked child
+    while the parent's section holds the pool, the hook lets the child make a pool of its own.
+    (The registration is public: os.register_at_fork, recorded instead of done.)"""
+    hooks = []
+    monkeypatch.setattr(os, "register_at_fork", lambda **hook: hooks.append(hook))
+    threads = engine._Threads()
+    pools = []
+    with threadpool_limits(limits=2, user_api="blas"):
+        assert threads.blas_threads() == 2
+        with threads.parallel() as pool:
+            pools.append(pool)
+            assert threads.blas_threads() == 1  # BLAS on one thread in the section
+            with threads.parallel() as busy:
+                assert busy is None  # held: a second section runs without threads
+        with threads.parallel() as pool:
+            pools.append(pool)
+        assert len(hooks) == 1
+        assert list(hooks[0]) == ["after_in_child"]
+        with threads.parallel() as pool:  # held by a parent's thread when the child forks
+            hooks[0]["after_in_child"]()  # what the child runs first
+            with threadpool_limits(limits=2, user_api="blas"), threads.parallel() as in_child:
+                pools.append(in_child)
+        assert threads.blas_threads() == 2  # restored
+    try:
+        assert pools[0] is not None
+        assert pools[1] is pools[0]  # one pool, kept
+        assert pools[2] is not None
+        assert pools[2] is not pools[0]  # the child's own
+        assert len(hooks) == 1  # the hook is inherited, never registered twice
+    finally:
+        for pool in {id(p): p for p in pools if p is not None}.values():
+            pool.shutdown()
 
 
 def test_importing_the_package_registers_no_at_fork_hook_and_threads_register_one():
