@@ -258,7 +258,17 @@ class _Check:
     # ------------------------------------------------------------------ phases
 
     def run(self) -> None:
-        """Every check, in order; findings accumulate in ``self.findings``."""
+        """Every check, in order; findings accumulate in ``self.findings``.
+
+        A hang or tampering ends the check wherever it happens, also outside
+        the search (finding the layout, or the length of a ``fun(W)``'s ``W``).
+        """
+        try:
+            self._phases()
+        except StopSearch as stop:
+            self._add_once(stop.finding)
+
+    def _phases(self) -> None:
         forbidden = PROJECT if self.options.allow_autodiff else AUTODIFF + PROJECT
         ready, findings = self.submission.start(forbidden)
         self.findings += findings

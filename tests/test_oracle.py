@@ -303,6 +303,29 @@ def test_python_dash_m_runs_the_same_command(correct_file):
     assert json.loads(done.stdout)["results"][0]["verdict"] == "pass"
 
 
+@pytest.mark.parametrize(
+    ("source", "options"),
+    [
+        # --layout auto calls the submission before the search starts
+        (
+            "def loss_and_grad(W, X, T, layer_sizes, lam):\n    while True:\n        pass\n",
+            {"layout": "auto"},
+        ),
+        # a fun(W) that does not say how long W is gets the exercise's lengths tried
+        ("def fun(W):\n    while True:\n        pass\n", {"function": "fun"}),
+    ],
+    ids=["layout-auto", "closure-length"],
+)
+def test_a_hang_before_the_search_is_a_timeout_finding(source, options, tmp_path):
+    """check_file never raises for what a submission does, wherever it hangs."""
+    path = tmp_path / "hangs.py"
+    path.write_text(source)
+    result = check_file(path, Options(timeout=1.0, examples=5, **options))
+    assert result.verdict == "fail"
+    assert [f.kind for f in result.findings if f.kind != "note"] == ["timeout"]
+    assert result.examples == 0
+
+
 # ----------------------------------------------------------------- sandbox
 
 
