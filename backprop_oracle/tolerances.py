@@ -64,9 +64,10 @@ EPS = float(np.finfo(np.float64).eps)
 # <= 12 units, each term carrying a relative error of a few eps from the
 # activation functions. Worst-case rounding of such sums grows like
 # (N + L * n) * eps ~ (40 + 72) * 2.2e-16 ~ 2.5e-14 of the scale; the chain of
-# L layers multiplies that by at most L: ~1.5e-13. 1e-12 leaves a factor ~7 on
-# that estimate; measured (python tests/test_agreement.py --cases 500, weights
-# up to 30): 4.8e-13, a margin of only ~2, the thinnest of this section.
+# L layers multiplies that by at most L: ~1.5e-13, and 1e-12 would leave a
+# factor ~7. Measured (python tests/test_agreement.py --cases 500, weights up to
+# 30): 4.8e-13, above that estimate, so the margin is only ~2, the thinnest of
+# this section; widening it would need a reason, not a failure.
 MANUAL_VS_JAX_RTOL = 1e-12
 
 # The same products summed in another order: per-sample against vectorised
