@@ -104,25 +104,37 @@ mount -o remount,bind,ro /
 cd /scratch
 PATH=$jail_path
 
-# The worker runs as a child of this shell (PID 1), never as PID 1 itself: when
-# it ends, this shell ends and the kernel kills every process left in the jail.
+# The worker runs as a child of this process (PID 1), never as PID 1 itself: when
+# it ends, PID 1 ends and the kernel kills every process left in the jail.
 case $drop in
 setpriv)
+    # The worker becomes the host's UID: it cannot reach this shell (another user).
     setpriv --reuid="$uid" --regid="$gid" --clear-groups --inh-caps=-all \
         --bounding-set=-all --no-new-privs -- "$@" &
+    exec 3<&- 4>&-
+    wait $!
     ;;
 userns)
     # One more user namespace may be made in this one (the worker's), none inside it.
     echo 1 >/proc/sys/user/max_user_namespaces
-    # This shell keeps no capability: the worker runs as the same host user, and
-    # could otherwise reach it.
-    exec setpriv --inh-caps=-all --bounding-set=-all --no-new-privs -- /bin/sh -c '
-        uid=$1 gid=$2
-        shift 2
-        unshare --user --map-user="$uid" --map-group="$gid" -- "$@" &
-        exec 3<&- 4>&-
-        wait $!' jail "$uid" "$gid" "$@"
+    # --keep-caps: setpriv can still empty the bounding set before it lets go.
+    unshare --user --map-user="$uid" --map-group="$gid" --keep-caps -- \
+        setpriv --inh-caps=-all --ambient-caps=-all --bounding-set=-all --no-new-privs -- "$@" &
+    worker=$!
+    exec 3<&- 4>&-
+    # The worker is the same host user as this shell, so it could trace it: PID 1
+    # gives up every capability and only reaps, ending with the worker's status.
+    exec setpriv --inh-caps=-all --bounding-set=-all --no-new-privs -- "$1" -I -S -c '
+import os, signal, sys
+worker = int(sys.argv[1])
+while True:
+    try:
+        pid, status = os.wait()
+    except ChildProcessError:
+        sys.exit(0)
+    if pid == worker:
+        code = os.waitstatus_to_exitcode(status)
+        sys.exit(128 - code if code < 0 else code)
+' "$worker"
     ;;
 esac
-exec 3<&- 4>&-
-wait $!

@@ -847,7 +847,13 @@ class Worker:
         running.close_fds()
 
     def output(self, limit: int = OUTPUT_QUOTE) -> str:
-        """The start of what the submission printed, over all its workers."""
+        """The start of what the submission printed, over all its workers.
+
+        At most ``limit`` characters (and never more than the first 64 KiB
+        printed), followed by " [...]" when there was more.
+        """
+        if self._running is not None:
+            self._drain_output(self._running, check=False)
         text = self._kept.decode(errors="replace")
         cut = len(text) > limit or self.output_bytes > len(self._kept)
         return text[:limit] + " [...]" if cut else text
