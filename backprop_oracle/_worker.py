@@ -132,10 +132,11 @@ class Guard:
 
     Armed just before the submission is imported. It refuses (with an
     exception the submission sees) forbidden imports, writes outside the
-    scratch folder, new processes and network use. An audit hook cannot be
-    removed from Python code; it can be bypassed only from C (``ctypes``),
-    which is why the file system is also read-only and the network absent
-    when the worker runs in its namespace.
+    scratch folder, new processes and network use, and so gives clear
+    findings for honest mistakes. It is no boundary: code running in this
+    process can disarm it (its flag is an ordinary attribute) or step around
+    it. What must hold is held by the jail (:mod:`backprop_oracle.jail`): the
+    libraries are absent, the file system read-only, the network missing.
     """
 
     def __init__(self, scratch: str, forbidden: tuple[str, ...]) -> None:

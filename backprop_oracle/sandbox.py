@@ -5,9 +5,9 @@ starts ``_worker.py`` (standard library and numpy only) in the jail that
 :mod:`backprop_oracle.jail` describes, with one of two backends:
 
 ``bwrap``
-    bubblewrap, given its whole argument list on a pipe (``--args``), so the
-    jail's ``/proc/1/cmdline`` shows none of the grader's paths. Its reaper
-    stays PID 1 of the jail; the worker is never PID 1.
+    bubblewrap, given its options on a pipe (``--args``): the jail's
+    ``/proc/1/cmdline`` shows only the command, whose paths are the jail's
+    own. Its reaper stays PID 1 of the jail; the worker is never PID 1.
 ``unshare``
     util-linux's ``unshare`` (new mount, PID, network, IPC, UTS and cgroup
     namespaces) running ``_sandbox.sh``, which builds the same tree on a tmpfs
@@ -31,10 +31,13 @@ process before it executes (``preexec_fn``), together with a parent-death
 signal, so the jail dies with the oracle and a submission can lower a limit
 but never raise it: ``RLIMIT_AS``, ``RLIMIT_CPU``, ``RLIMIT_NOFILE``,
 ``RLIMIT_CORE``. ``RLIMIT_NPROC`` is set by the worker on itself before the
-submission is loaded: it is counted per user namespace only below the
-namespace's creator, and on the backend it would count the grader's own
-processes. Scratch is a tmpfs of fixed size. The controllers of this
-project's machines are cgroup v1 and not delegated, so no cgroup is used.
+submission is loaded: the kernel counts it per user in each user namespace,
+so in the jail it counts the jail's own processes (and threads); set on the
+backend, it would also count every process of the grader's user, and a
+grader running more than 64 processes could not start a jail. Scratch is a
+tmpfs of fixed size. The cgroup controllers of this project's machines are
+v1 and not delegated, so no cgroup is used: the limits above are the
+mechanism.
 
 Nothing survives: the backend runs in a session of its own; closing a worker
 kills the backend, the jail's PID 1 dies with it and the kernel kills every
@@ -89,6 +92,7 @@ from backprop_oracle.jail import Jail, Limits, Mount, build_jail, environment, i
 
 __all__ = [
     "ALWAYS_PROTECTIONS",
+    "AUTODIFF_PROCESSES",
     "BACKENDS",
     "SANDBOX_PROTECTIONS",
     "Reply",

@@ -857,3 +857,33 @@ def test_the_files_deadline_bounds_wall_clock_and_cpu_time(tmp_path, backend):
     assert died.value.message == "the file's deadline of 3 s has passed"
     assert took < 6
     assert json.loads(line.removeprefix("RESULT ")) == [3, 4]
+
+
+@pytest.mark.skipif(not _installed("jax"), reason="jax is not installed here")
+def test_with_allow_autodiff_a_jax_file_runs_in_the_jail(tmp_path, backend):
+    path = tmp_path / "with_jax.py"
+    path.write_text(
+        textwrap.dedent(
+            """
+            import jax
+            jax.config.update("jax_enable_x64", True)
+            import jax.numpy as jnp
+            import numpy as np
+
+            _value_and_grad = jax.value_and_grad(lambda W: jnp.sum(W**3))
+
+            def loss_and_grad(W, X, T, layer_sizes, lam):
+                loss, grad = _value_and_grad(jnp.asarray(W))
+                return float(loss), np.asarray(grad)
+            """
+        )
+    )
+    W = np.array([1.0, -2.0, 0.5])
+    with Worker(path, "loss_and_grad", 60.0, 2 << 30, True, backend=backend) as worker:
+        hello = worker.start()
+        assert hello["status"] == "ready", hello
+        assert hello["forbidden"] == []
+        reply = worker.call(W, np.zeros((1, 1)), np.zeros(1), [1, 1, 1], 0.0)
+    assert reply.status == "ok", reply.message
+    np.testing.assert_allclose(reply.grad, 3 * W**2)
+    assert reply.loss == pytest.approx(float(np.sum(W**3)))
