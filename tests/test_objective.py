@@ -360,6 +360,9 @@ def test_a_new_pool_registers_one_fork_hook_which_gives_a_child_threads_of_its_o
         assert pools[2] is not None
         assert pools[2] is not pools[0]  # the child's own
         assert len(hooks) == 1  # the hook is inherited, never registered twice
+        for pool in pools[1:]:  # its threads say whose they are
+            name = pool.submit(lambda: threading.current_thread().name).result(timeout=60.0)
+            assert name.startswith("manual_backprop_")
     finally:
         for pool in {id(p): p for p in pools if p is not None}.values():
             pool.shutdown()
