@@ -18,12 +18,29 @@ The order of work for one file:
    processes, network) and what the submission patched.
 
 A one-argument ``fun(W)`` (the exercise's closure style) gets steps 1, 2, the
-purity and repeatability checks, and the finite differences at every drawn ``W``.
+purity and repeatability checks, and the finite differences at every drawn ``W``;
+its verdict is at best ``consistent``, never ``pass``.
+
+Time: every phase shares one deadline per file (``Options.file_timeout``);
+every call to the worker is capped by what is left of it, and a phase the
+deadline stops ends the check with a ``timeout`` finding that names it. A
+search cut short by its share of the deadline before
+:func:`~backprop_oracle.search.minimum_examples` problems is a ``timeout``
+finding too: a file never passes on a handful of examples.
+
+Whatever goes wrong in the oracle itself while it checks a file, the file gets
+the verdict ``error`` (:func:`check_file` never raises); so does a file that
+is not a regular file of its own (a FIFO, a device, a folder, a symbolic
+link), and any file when the sandbox cannot be set up and ``--no-sandbox`` was
+not given.
 """
 
 import math
+import os
 import random
+import stat
 import time
+import traceback
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -36,6 +53,7 @@ import manual_backprop as mb
 from backprop_oracle._worker import AUTODIFF, PROJECT
 from backprop_oracle.diagnosis import diagnose
 from backprop_oracle.findings import KINDS, Case, Finding, Result
+from backprop_oracle.inert import PathHider, display_name
 from backprop_oracle.layout_detection import detect_layout
 from backprop_oracle.layouts import to_layout
 from backprop_oracle.problems import Problem
@@ -49,18 +67,20 @@ from backprop_oracle.rules import (
     on_a_kink,
     self_consistency,
 )
-from backprop_oracle.sandbox import (
-    ALWAYS_PROTECTIONS,
-    SANDBOX_PROTECTIONS,
-    Reply,
-    Worker,
-    sandbox_available,
+from backprop_oracle.sandbox import Reply, Worker, resolve_backend, sandbox_available
+from backprop_oracle.search import (
+    SEARCH_SHARE,
+    SHRINK_SHARE,
+    Search,
+    StopSearch,
+    closure_weights,
+    full_problems,
+    minimum_examples,
 )
-from backprop_oracle.search import Search, StopSearch, closure_weights, full_problems
 from backprop_oracle.submission import Submission
 from manual_backprop.gradcheck import gradient_scale, loss_rounding, relu_piece
 
-__all__ = ["Options", "check_file"]
+__all__ = ["FILE_SECONDS", "MAX_SOURCE_BYTES", "CannotJudge", "Options", "check_file"]
 
 Array = NDArray[np.float64]
 
@@ -76,9 +96,23 @@ _STATUS_KINDS = {
 }
 
 
+#: Default deadline for one file, every phase included (``--file-timeout``). A
+#: correct file is checked on 200 examples in about 4 s on this project's idle
+#: 2-core machine; the search may use half of this (60 s, 15 times that), so a
+#: correct file still finishes on a machine loaded several times over.
+FILE_SECONDS = 120.0
+#: A submission larger than this is not read (no exercise answer comes near it).
+MAX_SOURCE_BYTES = 4 << 20
+
+
 @dataclass(frozen=True)
 class Options:
-    """How to check: SPEC section 5's command-line options."""
+    """How to check: SPEC section 5's command-line options.
+
+    ``timeout`` bounds the import and each call, ``file_timeout`` the whole
+    check of one file; ``sandbox`` is the backend (``auto``, ``bwrap``,
+    ``unshare``), used unless ``isolate`` is False (``--no-sandbox``).
+    """
 
     function: str = "loss_and_grad"
     activation: str = "sigmoid"
@@ -89,6 +123,21 @@ class Options:
     memory: int = 2 << 30
     allow_autodiff: bool = False
     isolate: bool = True
+    file_timeout: float = FILE_SECONDS
+    sandbox: str = "auto"
+
+
+class CannotJudge(Exception):
+    """The oracle cannot judge this file; the message says why (the verdict ``error``)."""
+
+
+def _during(finding: Finding, phase: str) -> Finding:
+    """``finding`` with the phase it stopped named in its message and details."""
+    if "phase" in finding.details:
+        return finding
+    return Finding(
+        finding.kind, f"during {phase}: {finding.message}", {**finding.details, "phase": phase}
+    )
 
 
 def _jsonable(array: Array) -> Any:
@@ -102,12 +151,20 @@ def _jsonable(array: Array) -> Any:
 class _Check:
     """Checking one file: its phases in order, the calls they make, and the findings."""
 
-    def __init__(self, path: Path, options: Options) -> None:
+    def __init__(self, path: Path, source: str, options: Options, started: float) -> None:
         self.options = options
+        self.source = source
         self.findings: list[Finding] = []
-        self.started = time.monotonic()
+        self.started = started
+        budget = options.file_timeout
+        self.deadline_at = started + budget
         self.seed = options.seed if options.seed is not None else random.randrange(2**32)
-        self.search = Search(self.seed, options.examples, self.started)
+        self.search = Search(
+            self.seed,
+            options.examples,
+            search_until=started + SEARCH_SHARE * budget,
+            shrink_until=started + SHRINK_SHARE * budget,
+        )
         worker = Worker(
             path,
             options.function,
@@ -115,12 +172,20 @@ class _Check:
             options.memory,
             options.allow_autodiff,
             options.isolate,
+            backend=options.sandbox,
+            # Its own clock starts now, a few milliseconds after ``started``.
+            deadline=budget,
         )
         #: Judged in ``options.layout``; ``auto`` is resolved by :meth:`run`.
         self.submission = Submission(
-            worker, "canonical" if options.layout == "auto" else options.layout
+            worker,
+            "canonical" if options.layout == "auto" else options.layout,
+            self.deadline_at,
+            f"the file's deadline of {budget:g} s (--file-timeout) has passed",
         )
         self.counterexample: dict[str, Any] | None = None
+        #: What the check is doing now, for a timeout's message.
+        self.phase = "the import"
 
     # ---------------------------------------------------------------- cases
 
@@ -260,21 +325,67 @@ class _Check:
     def run(self) -> None:
         """Every check, in order; findings accumulate in ``self.findings``.
 
-        A hang or tampering ends the check wherever it happens, also outside
-        the search (finding the layout, or the length of a ``fun(W)``'s ``W``).
+        A hang, tampering or the file's deadline ends the check wherever it
+        happens, also outside the search (finding the layout, or the length of
+        a ``fun(W)``'s ``W``), with a finding that names the phase.
         """
         try:
             self._phases()
         except StopSearch as stop:
-            self._add_once(stop.finding)
+            if stop.finding is not None:
+                self._add_once(_during(stop.finding, self.phase))
+
+    def _stop(self, stop: StopSearch) -> None:
+        """Record why a phase after the search stopped."""
+        if stop.finding is not None:
+            self._add_once(_during(stop.finding, self.phase))
+
+    def _searched(self) -> None:
+        """What the search's end says: why it stopped, and whether it judged enough problems."""
+        search, options = self.search, self.options
+        if search.stopped is not None:
+            self._add_once(_during(search.stopped, search.stopped_phase))
+        if search.failures or search.stopped is not None:
+            return
+        minimum = minimum_examples(options.examples)
+        share = SEARCH_SHARE * options.file_timeout
+        budget = f"{share:g} s of the file's {options.file_timeout:g} s, --file-timeout"
+        if search.examples >= minimum:
+            if search.ran_out:
+                self.findings.append(
+                    Finding(
+                        "note",
+                        f"the search's time budget ({budget}) ended it after {search.examples} "
+                        f"of the {options.examples} examples asked for (a pass needs {minimum})",
+                    )
+                )
+            return
+        if not search.ran_out:
+            raise CannotJudge(
+                f"the search drew only {search.examples} usable problems, fewer than the "
+                f"minimum {minimum} for a verdict"
+            )
+        self.findings.append(
+            Finding(
+                "timeout",
+                f"only {search.examples} of the minimum {minimum} examples ran within the "
+                f"budget ({budget}): a file does not pass on fewer; its calls are too slow "
+                "(or give it a larger --file-timeout)",
+                {"phase": "the search", "examples": search.examples, "minimum": minimum},
+            )
+        )
 
     def _phases(self) -> None:
         forbidden = PROJECT if self.options.allow_autodiff else AUTODIFF + PROJECT
-        ready, findings = self.submission.start(forbidden)
-        self.findings += findings
+        ready, findings = self.submission.start(self.source, forbidden)
+        for finding in findings:  # "while importing the submission: ..." names the phase
+            if finding.kind == "timeout":
+                finding.details["phase"] = "the import"
+            self.findings.append(finding)
         if not ready:
             return
         if self.submission.style == "closure":
+            self.phase = "finding the length of W"
             n = self.submission.closure_length()
             if n is None:
                 self.findings.append(
@@ -285,8 +396,9 @@ class _Check:
                     )
                 )
                 return
+            self.phase = "the search"
             self.search.run(closure_weights(n), self.evaluate_closure)
-            self._add_once(self.search.stopped)
+            self._searched()
             self.findings.append(
                 Finding(
                     "note",
@@ -298,13 +410,15 @@ class _Check:
             )
         else:
             if self.options.layout == "auto":
+                self.phase = "layout detection (--layout auto)"
                 self.submission.layout = "canonical"  # send and read back vectors unchanged
                 self.submission.layout, note = detect_layout(
                     self.submission.answer, self.options.activation
                 )
                 self.findings.append(note)
+            self.phase = "the search"
             self.search.run(full_problems(self.options.activation), self.evaluate)
-            self._add_once(self.search.stopped)
+            self._searched()
         self.conclude()
 
     def conclude(self) -> None:
@@ -321,10 +435,11 @@ class _Check:
             and primary in ("gradient-mismatch", "loss-mismatch")
         ):
             coordinates = fd_coordinates(np.abs(case.grad - case.reference_grad))
+            self.phase = "finite differences at the counterexample"
             try:
                 self.self_consistency(case, coordinates)
             except StopSearch as stop:
-                self._add_once(stop.finding)
+                self._stop(stop)
             kinds = {f.kind for f in case.findings}
             if "loss-mismatch" in kinds and "gradient-inconsistent" not in kinds:
                 case.findings.append(
@@ -340,6 +455,7 @@ class _Check:
         for finding in case.findings:  # the counterexample's own, added above
             self._add_once(finding)
         if self.submission.style != "closure" and set(failures) & NUMERIC_KINDS:
+            self.phase = "the diagnosis"
             try:
                 self.findings += diagnose(
                     self.submission.answer,
@@ -349,7 +465,7 @@ class _Check:
                     self.options.activation,
                 )
             except StopSearch as stop:
-                self._add_once(stop.finding)
+                self._stop(stop)
         self.counterexample = self.describe(case)
 
     # ---------------------------------------------------------------- verdict
@@ -381,36 +497,107 @@ class _Check:
         }
 
 
-def check_file(path: Path, options: Options) -> Result:
-    """Check one submission file; never raises for anything the submission does."""
-    check = _Check(Path(path), options)
-    worker = check.submission.worker
+def _read_source(path: Path) -> str:
+    """The submission's text, read without following a link or blocking on a FIFO.
+
+    Raises :class:`CannotJudge` for anything but a readable regular file of at
+    most :data:`MAX_SOURCE_BYTES`: a symbolic link could point the oracle (which
+    may read more than any student) at someone else's file.
+    """
+    if path.is_symlink():
+        raise CannotJudge(
+            "it is a symbolic link; the oracle checks only a regular file of its own "
+            "(give the file itself)"
+        )
     try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
+    except OSError as exc:
+        raise CannotJudge(f"it cannot be read: {exc.strerror}") from None
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise CannotJudge("it is not a regular file (a folder, FIFO, socket or device)")
+        if info.st_size > MAX_SOURCE_BYTES:
+            raise CannotJudge(
+                f"it is {info.st_size} bytes long; a submission may be at most "
+                f"{MAX_SOURCE_BYTES >> 20} MiB"
+            )
+        with os.fdopen(os.dup(fd), "rb") as file:
+            data = file.read(MAX_SOURCE_BYTES + 1)
+    finally:
+        os.close(fd)
+    return data.decode("utf-8", errors="replace")
+
+
+def _oracle_failure(exc: BaseException) -> str:
+    """What went wrong inside the oracle, for a grader to report: the exception and
+    the innermost line of the oracle's own code it came from."""
+    frames = [f for f in traceback.extract_tb(exc.__traceback__) if "backprop_oracle" in f.filename]
+    where = ""
+    if frames:
+        where = f" at {Path(frames[-1].filename).name} line {frames[-1].lineno}"
+    return (
+        f"the oracle failed while checking this file ({type(exc).__name__}{where}: {exc}); "
+        "this is a fault of the oracle, not of the file: please report it with the file"
+    )
+
+
+def check_file(path: Path, options: Options) -> Result:
+    """Check one submission file; never raises (short of KeyboardInterrupt).
+
+    What the submission does becomes findings; what stops the oracle from
+    judging it (the file is not a regular file, the sandbox cannot be set up,
+    a fault of the oracle's own) becomes the verdict ``error``.
+    """
+    started = time.monotonic()
+    path = Path(path)
+    shown = display_name(path)
+    hide = PathHider(path, shown)
+    sandbox = None
+    check: _Check | None = None
+    try:
+        if options.isolate:
+            if (why := sandbox_available(options.sandbox)) is not None:
+                raise CannotJudge(
+                    f"the sandbox ({options.sandbox}) cannot be set up here: {why}; nothing "
+                    "was run (--no-sandbox grades without it, unprotected)"
+                )
+            sandbox = resolve_backend(options.sandbox)
+        started = time.monotonic()  # the file's time starts once the sandbox is known to work
+        check = _Check(path, _read_source(path), options, started)
+        worker = check.submission.worker
+        sandbox = worker.backend
         try:
             check.run()
         finally:
             worker.close()
         check.findings += check.submission.tampering(check.findings)
-        if worker.isolated:
-            sandbox = SANDBOX_PROTECTIONS
-        else:
-            reason = sandbox_available() if options.isolate else "not requested"
-            protections = "; ".join(ALWAYS_PROTECTIONS)
-            check.findings.append(
-                Finding(
-                    "note", f"the sandbox was unavailable: {reason}; still applied: {protections}"
-                )
-            )
-            sandbox = "unavailable"
+        scratch = str(worker.scratch) if worker.scratch is not None else None
+        hide = PathHider(path, shown, scratch)
         return Result(
-            file=str(path),
-            findings=check.findings,
+            file=shown,
+            findings=[Finding(f.kind, hide(f.message), f.details) for f in check.findings],
             counterexample=check.counterexample,
-            output=worker.output(),
+            output=hide(worker.output()),
             seed=check.seed,
             examples=check.search.examples,
-            seconds=time.monotonic() - check.started,
+            seconds=time.monotonic() - started,
             sandbox=sandbox,
+            style=check.submission.style,
         )
+    except CannotJudge as exc:
+        error = f"not judged: {exc}"
+    except Exception as exc:  # a fault of the oracle's: this file's verdict, not the batch's end
+        error = _oracle_failure(exc)
     finally:
-        worker.cleanup()
+        if check is not None:
+            check.submission.worker.cleanup()
+    return Result(
+        file=shown,
+        findings=[],
+        seed=check.seed if check is not None else options.seed,
+        examples=check.search.examples if check is not None else 0,
+        seconds=time.monotonic() - started,
+        sandbox=sandbox,
+        error=hide(error),
+    )

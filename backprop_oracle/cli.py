@@ -1,21 +1,36 @@
-"""``backprop-oracle``: check submissions (``check``) or print a starter file (``template``)."""
+"""``backprop-oracle``: check submissions (``check``) or print a starter file (``template``).
+
+Exit status of ``check``: 0 every file passed; 1 at least one file failed, was
+only self-consistent (a ``fun(W)``) or could not be judged (``error``); 2 the
+command was misused, or the sandbox cannot be set up here and ``--no-sandbox``
+was not given (nothing is judged then).
+"""
 
 import argparse
+import ctypes
 import math
 import multiprocessing
+import os
+import signal
 import sys
-from collections.abc import Sequence
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from collections.abc import Callable, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor, as_completed
+from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 
-from backprop_oracle.checks import Options, check_file
-from backprop_oracle.findings import Finding, Result
+from backprop_oracle.checks import FILE_SECONDS, Options, check_file
+from backprop_oracle.findings import Result
+from backprop_oracle.inert import display_name, escape_controls
 from backprop_oracle.layouts import LAYOUTS
-from backprop_oracle.report import json_report, summary_table, text_report
+from backprop_oracle.report import json_report, report_name, summary_table, text_report
+from backprop_oracle.sandbox import BACKENDS, sandbox_available
 from backprop_oracle.template import template
 from manual_backprop.arguments import Parser, number
 
-__all__ = ["build_parser", "main"]
+__all__ = ["build_parser", "check_files", "main"]
+
+#: What checks one file: :func:`~backprop_oracle.checks.check_file`, or a stand-in (tests).
+Check = Callable[[Path, Options], Result]
 
 ACTIVATIONS = ("sigmoid", "relu", "tanh")
 
@@ -70,6 +85,14 @@ def build_parser() -> argparse.ArgumentParser:
         help=f"limit for the import and each call (default: {Options.timeout:g})",
     )
     check.add_argument(
+        "--file-timeout",
+        type=_seconds,
+        default=FILE_SECONDS,
+        metavar="SECONDS",
+        help="deadline for one whole file, every phase included; a search it cuts short "
+        f"before the minimum number of examples fails (default: {FILE_SECONDS:g})",
+    )
+    check.add_argument(
         "--memory",
         type=_mebibytes,
         default=Options.memory >> 20,
@@ -80,6 +103,20 @@ def build_parser() -> argparse.ArgumentParser:
         "--allow-autodiff",
         action="store_true",
         help="let the submission import jax, torch, tensorflow or autograd",
+    )
+    check.add_argument(
+        "--sandbox",
+        choices=("auto", *BACKENDS),
+        default="auto",
+        help="how to jail the submission: bwrap (bubblewrap), unshare (util-linux), or "
+        "auto (bwrap where usable, else unshare); when it cannot be set up, nothing is "
+        "judged and the exit status is 2 (default: auto)",
+    )
+    check.add_argument(
+        "--no-sandbox",
+        action="store_true",
+        help="grade without the sandbox, as an ordinary process: unsafe for files you do "
+        "not trust; every report says so",
     )
     check.add_argument(
         "--jobs",
@@ -109,48 +146,110 @@ def build_parser() -> argparse.ArgumentParser:
 def _progress(done: int, total: int, result: Result) -> None:
     """One line on standard error per file checked (only when checking several)."""
     if total > 1:
-        print(
-            f"[{done}/{total}] {result.verdict.upper()}  {result.file}", file=sys.stderr, flush=True
-        )
+        name = escape_controls(result.file, one_line=True)
+        print(f"[{done}/{total}] {result.verdict.upper()}  {name}", file=sys.stderr, flush=True)
 
 
-def check_files(paths: Sequence[Path], options: Options, jobs: int) -> list[Result]:
+def _error(path: Path, options: Options, message: str) -> Result:
+    """The verdict ``error`` for ``path``, which the oracle could not judge."""
+    return Result(
+        display_name(path),
+        [],
+        seed=options.seed,
+        sandbox=options.sandbox if options.isolate else None,
+        error=message,
+    )
+
+
+def _check_safely(check: Check, path: Path, options: Options) -> Result:
+    """``check(path, options)``; an exception it lets out is that file's ``error``."""
+    try:
+        return check(path, options)
+    except Exception as exc:
+        return _error(path, options, f"the oracle failed on this file: {type(exc).__name__}")
+
+
+_PR_SET_PDEATHSIG = 1
+
+
+def _die_with_parent(parent: int) -> None:
+    """In a pool process: die when the oracle does, so that no checker outlives it."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    if os.getppid() != parent:  # the oracle died before the signal was armed
+        os._exit(1)
+
+
+def _pool(jobs: int) -> ProcessPoolExecutor:
+    context = multiprocessing.get_context("spawn")  # no state of this process is inherited
+    return ProcessPoolExecutor(
+        max_workers=jobs,
+        mp_context=context,
+        initializer=_die_with_parent,
+        initargs=(os.getpid(),),
+    )
+
+
+def check_files(
+    paths: Sequence[Path], options: Options, jobs: int, check: Check = check_file
+) -> list[Result]:
     """Check every file, ``jobs`` at a time; results in the order of ``paths``.
 
-    Each file is checked in a process of its own (with its own workers), so
-    one submission's hang or crash only costs its own time limit.
+    With ``jobs > 1``, each file is checked in a pool process. Whatever goes
+    wrong while one file is handled is that file's verdict ``error``, never
+    the end of the batch: an exception, in this process or a pool's; or a pool
+    process that dies. A dying process breaks the whole pool, so the files it
+    left unfinished are checked again one at a time, each in a fresh process:
+    the one that kills its process again gets ``error``, the others their verdicts.
     """
-    if jobs == 1 or len(paths) == 1:
+    total = len(paths)
+    if jobs == 1 or total == 1:
         results = []
         for done, path in enumerate(paths, start=1):
-            results.append(check_file(path, options))
-            _progress(done, len(paths), results[-1])
+            results.append(_check_safely(check, path, options))
+            _progress(done, total, results[-1])
         return results
-    finished: dict[Path, Result] = {}
-    context = multiprocessing.get_context("spawn")  # no state of this process is inherited
-    with ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:
-        futures = {pool.submit(check_file, path, options): path for path in paths}
-        for done, future in enumerate(as_completed(futures), start=1):
-            path = futures[future]
+    finished: dict[int, Result] = {}
+    unfinished: list[int] = []
+    with _pool(jobs) as pool:
+        futures: dict[Future[Result], int] = {
+            pool.submit(_check_safely, check, path, options): i for i, path in enumerate(paths)
+        }
+        for future in as_completed(futures):
+            i = futures[future]
             try:
-                finished[path] = future.result()
-            except Exception as exc:  # the check itself failed: say so for this file only
-                message = f"the oracle could not check this file: {type(exc).__name__}: {exc}"
-                finished[path] = Result(str(path), [Finding("crash", message)])
-            _progress(done, len(paths), finished[path])
-    return [finished[path] for path in paths]
+                finished[i] = future.result()
+            except BrokenProcessPool:
+                unfinished.append(i)
+                continue
+            _progress(len(finished), total, finished[i])
+    for i in sorted(unfinished):  # one at a time: a broken pool now names its file
+        with _pool(1) as pool:
+            try:
+                finished[i] = pool.submit(_check_safely, check, paths[i], options).result()
+            except BrokenProcessPool:
+                finished[i] = _error(
+                    paths[i],
+                    options,
+                    "the process checking this file died (killed, or crashed inside the "
+                    "oracle); it was checked alone a second time and died again",
+                )
+        _progress(len(finished), total, finished[i])
+    return [finished[i] for i in range(total)]
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the command; returns the exit status (0 pass, 1 a file failed, 2 misuse)."""
+    """Run the command; returns the exit status (see the module's docstring)."""
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.command == "template":
         sys.stdout.write(template(args.activation))
         return 0
     for path in args.files:
-        if not path.is_file():
-            parser.error(f"{path}: no such file")
+        # Only a name that leads nowhere is a misuse; a folder, a FIFO or a link is
+        # that file's verdict ``error``, and the other files are still checked.
+        if not (path.exists() or path.is_symlink()):
+            parser.error(f"{escape_controls(str(path), one_line=True)}: no such file")
     options = Options(
         function=args.function,
         activation=args.activation,
@@ -160,7 +259,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         timeout=args.timeout,
         memory=args.memory << 20,
         allow_autodiff=args.allow_autodiff,
+        isolate=not args.no_sandbox,
+        file_timeout=args.file_timeout,
+        sandbox=args.sandbox,
     )
+    if options.isolate and (why := sandbox_available(options.sandbox)) is not None:
+        print(
+            f"{parser.prog}: error: the sandbox (--sandbox {options.sandbox}) cannot be set up "
+            f"here: {why}; nothing was judged (install bubblewrap, or give --no-sandbox to "
+            "grade without protection)",
+            file=sys.stderr,
+        )
+        return 2
     if args.reports is not None:
         try:
             args.reports.mkdir(parents=True, exist_ok=True)
@@ -169,12 +279,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     results = check_files(args.files, options, args.jobs)
     if args.reports is not None:
         for result in results:
-            name = str(result.file).replace("/", "__").removesuffix(".py") + ".txt"
-            (args.reports / name).write_text(text_report(result) + "\n")
+            (args.reports / report_name(result)).write_text(text_report(result) + "\n")
     if args.json:
         print(json_report(results))
     elif len(results) == 1:
         print(text_report(results[0]))
     else:
         print(summary_table(results))
-    return 0 if all(r.verdict == "pass" for r in results) else 1
+    return 0 if all(r.passed for r in results) else 1

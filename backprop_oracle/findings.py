@@ -1,4 +1,18 @@
-"""Findings, the cases they come from, results, and the order in which a report lists them."""
+"""Findings, the cases they come from, results, and the order in which a report lists them.
+
+A result's verdict (SPEC section 5.1) is one of :data:`VERDICTS`:
+
+``pass``
+    no finding fails the file, it was compared with the reference, and at
+    least the minimum number of examples ran;
+``fail``
+    a finding fails it (a timeout included, also a search cut short);
+``consistent``
+    a one-argument ``fun(W)`` with no failing finding: only its
+    self-consistency could be checked, which is never a pass;
+``error``
+    the oracle could not judge the file (:attr:`Result.error` says why).
+"""
 
 from dataclasses import dataclass, field
 from typing import Any
@@ -6,7 +20,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-__all__ = ["KINDS", "Case", "Finding", "Result"]
+__all__ = ["INFORMATIVE", "KINDS", "VERDICTS", "Case", "Finding", "Result"]
 
 Array = NDArray[np.float64]
 
@@ -30,9 +44,15 @@ KINDS = (
     "gradient-inconsistent",
     "diagnosis",
     "note",
+    # Added by issue 15, after SPEC section 5's kinds: something in the source a
+    # teacher may want to look at (complex-step or finite-difference "backprop",
+    # whose numbers cannot be told from backprop's); it never changes a verdict.
+    "warning",
 )
 #: Kinds that do not fail a submission on their own.
-INFORMATIVE = frozenset({"note"})
+INFORMATIVE = frozenset({"note", "warning"})
+#: The verdict words, best first.
+VERDICTS = ("pass", "consistent", "fail", "error")
 
 
 @dataclass
@@ -89,7 +109,14 @@ class Case:
 
 @dataclass
 class Result:
-    """The verdict on one file, with the evidence."""
+    """The verdict on one file, with the evidence.
+
+    ``file`` is the submission as the user named it; ``style`` is ``full`` or
+    ``closure`` (a ``fun(W)``, checked for self-consistency only); ``sandbox``
+    names the backend that jailed the worker (``bwrap``, ``unshare``), or is
+    None when the file ran without the sandbox; ``error`` is set when the
+    oracle could not judge the file, and says why.
+    """
 
     file: str
     findings: list[Finding]
@@ -98,19 +125,35 @@ class Result:
     seed: int | None = None
     examples: int = 0
     seconds: float = 0.0
-    sandbox: str = ""
+    sandbox: str | None = None
+    style: str = "full"
+    error: str = ""
 
     @property
     def verdict(self) -> str:
-        """``"pass"`` when no finding fails the submission, else ``"fail"``."""
-        return "fail" if any(f.kind not in INFORMATIVE for f in self.findings) else "pass"
+        """One of :data:`VERDICTS`: ``error``, else ``fail`` when a finding fails the file,
+        else ``consistent`` for a ``fun(W)``, else ``pass``."""
+        if self.error:
+            return "error"
+        if any(f.kind not in INFORMATIVE for f in self.findings):
+            return "fail"
+        return "consistent" if self.style == "closure" else "pass"
+
+    @property
+    def passed(self) -> bool:
+        """True only for the verdict ``pass``."""
+        return self.verdict == "pass"
 
     def sorted_findings(self) -> list[Finding]:
         """The findings in order of importance (stable within a kind)."""
         return sorted(self.findings, key=lambda f: KINDS.index(f.kind))
 
     def as_dict(self) -> dict[str, Any]:
-        """The JSON form of SPEC section 5, plus how the check was run."""
+        """The JSON form of SPEC section 5, plus how the check was run.
+
+        ``sandbox`` is the backend's name, or ``false`` when the file ran
+        without the sandbox; ``error`` is null unless the verdict is ``error``.
+        """
         return {
             "file": self.file,
             "verdict": self.verdict,
@@ -120,5 +163,7 @@ class Result:
             "seed": self.seed,
             "examples": self.examples,
             "seconds": round(self.seconds, 3),
-            "sandbox": self.sandbox,
+            "sandbox": self.sandbox if self.sandbox else False,
+            "style": self.style,
+            "error": self.error or None,
         }

@@ -1,12 +1,34 @@
-"""The two forms of a report: text for a person, JSON for a program (SPEC section 5)."""
+"""The two forms of a report: text for a person, JSON for a program (SPEC section 5).
+
+Reports are inert: every text that came from a submission (its output, its
+exception messages and tracebacks, descriptions of what it returned, the
+guard's messages, names) is shown with its control characters escaped
+(:func:`~backprop_oracle.inert.escape_controls`), so that nothing it printed
+can move the cursor or redraw a verdict on a terminal; JSON escapes every
+control and non-ASCII character itself (``ensure_ascii``). A file checked
+without the sandbox is announced by :data:`NOT_SANDBOXED` at the top of its
+report and of the summary table.
+"""
 
 import json
 import math
+import re
 from typing import Any
 
-from backprop_oracle.findings import Result
+from backprop_oracle.findings import VERDICTS, Result
+from backprop_oracle.inert import escape_controls
 
-__all__ = ["json_report", "summary_table", "text_report"]
+__all__ = ["NOT_SANDBOXED", "json_report", "report_name", "summary_table", "text_report"]
+
+#: The banner over every text report of a file checked with ``--no-sandbox``.
+NOT_SANDBOXED = (
+    "!! NOT SANDBOXED (--no-sandbox): the submission ran as an ordinary process of the "
+    "grader's user. It could read every file that user can read, change what that user "
+    "can change, reach the network and local sockets, leave processes running, and write "
+    "to this output; only the time, memory and output limits and an audit hook (which "
+    "its own code can switch off) applied. Do not trust this verdict for a file you do "
+    "not trust."
+)
 
 
 def _finite(value: Any) -> Any:
@@ -21,9 +43,16 @@ def _finite(value: Any) -> Any:
 
 
 def json_report(results: list[Result]) -> str:
-    """One JSON document: ``{"results": [...]}``."""
+    """One JSON document: ``{"results": [...]}``, in ASCII (every control character escaped)."""
     document = {"results": [_finite(r.as_dict()) for r in results]}
-    return json.dumps(document, indent=2, allow_nan=False)
+    return json.dumps(document, indent=2, allow_nan=False, ensure_ascii=True)
+
+
+def report_name(result: Result) -> str:
+    """A file name for ``result``'s report in ``--reports DIR``: its path, flattened,
+    with only letters, digits, ``.``, ``_`` and ``-``."""
+    flat = result.file.replace("/", "__").removesuffix(".py")
+    return re.sub(r"[^A-Za-z0-9._-]", "_", flat).lstrip(".") + ".txt"
 
 
 #: Inline the counterexample's arrays in the reproduction when they hold at most this many numbers.
@@ -36,7 +65,7 @@ def _reproduction(file: str, example: dict[str, Any]) -> list[str]:
     count = sum(len(json.dumps(example[name]).split(",")) for name in arrays)
     if count > MAX_INLINE_NUMBERS:
         return ["  reproduce: W, X and T of this example are in the --json report"]
-    load = f"f = run_path({file!r})[{example['function']!r}]"
+    load = f"f = run_path({escape_controls(file, one_line=True)!r})[{example['function']!r}]"
     values = ", ".join(f"np.array({json.dumps(example[name])})" for name in arrays)
     if len(arrays) == 1:
         call, comment = "print(f(W))", ""
@@ -85,22 +114,31 @@ def _counterexample_lines(example: dict[str, Any]) -> list[str]:
 
 
 def text_report(result: Result) -> str:
-    """The verdict first, then the findings by importance, the counterexample, the output."""
-    lines = [
-        f"{result.verdict.upper()}  {result.file}  ({result.examples} examples, seed "
+    """The verdict first, then the findings by importance, the counterexample, the output.
+
+    Preceded by :data:`NOT_SANDBOXED` when the file ran without the sandbox.
+    """
+    file = escape_controls(result.file, one_line=True)
+    lines = [] if result.sandbox else [NOT_SANDBOXED]
+    lines.append(
+        f"{result.verdict.upper()}  {file}  ({result.examples} examples, seed "
         f"{result.seed}, {result.seconds:.1f} s)"
-    ]
+    )
+    if result.verdict == "error":
+        lines.append(f"  error  {escape_controls(result.error, one_line=True)}")
+    if result.verdict == "consistent":
+        lines.append("  consistent  checked for self-consistency only (see the note): not a pass")
     findings = result.sorted_findings()
     width = max((len(f.kind) for f in findings), default=0)
     for finding in findings:
-        text = finding.message.replace("\n", "\n" + " " * (width + 4))
+        text = escape_controls(finding.message).replace("\n", "\n" + " " * (width + 4))
         lines.append(f"  {finding.kind:<{width}}  {text}")
     if result.counterexample is not None:
         lines.extend(_counterexample_lines(result.counterexample))
         lines.extend(_reproduction(result.file, result.counterexample))
     if result.output:
         lines.append("  the submission printed (not part of the verdict):")
-        lines.extend("    | " + line for line in result.output.splitlines())
+        lines.extend("    | " + line for line in escape_controls(result.output).split("\n"))
     return "\n".join(lines)
 
 
@@ -114,10 +152,23 @@ def _mistakes(result: Result) -> str:
 
 
 def summary_table(results: list[Result]) -> str:
-    """One line per file: the file, its verdict and its mistakes; then the totals."""
-    width = max(len(r.file) for r in results)
-    lines = [f"{'file':<{width}}  verdict  mistakes"]
-    lines += [f"{r.file:<{width}}  {r.verdict.upper():<7}  {_mistakes(r)}" for r in results]
-    passed = sum(r.verdict == "pass" for r in results)
-    lines.append(f"{len(results)} files: {passed} passed, {len(results) - passed} failed")
+    """One line per file: the file, its verdict and its mistakes; then the totals.
+
+    Preceded by :data:`NOT_SANDBOXED` when any file ran without the sandbox.
+    """
+    names = [escape_controls(r.file, one_line=True) for r in results]
+    width = max(len(name) for name in names)
+    lines = [] if all(r.sandbox for r in results) else [NOT_SANDBOXED]
+    lines.append(f"{'file':<{width}}  verdict     mistakes")
+    lines += [
+        f"{name:<{width}}  {r.verdict.upper():<10}  {_mistakes(r)}"
+        for name, r in zip(names, results, strict=True)
+    ]
+    count = {verdict: sum(r.verdict == verdict for r in results) for verdict in VERDICTS}
+    totals = f"{len(results)} files: {count['pass']} passed, {count['fail']} failed"
+    if count["consistent"]:
+        totals += f", {count['consistent']} only self-consistent (not passed)"
+    if count["error"]:
+        totals += f", {count['error']} could not be judged (error)"
+    lines.append(totals)
     return "\n".join(lines)

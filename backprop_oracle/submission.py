@@ -3,12 +3,13 @@
 Every call takes and returns canonical vectors (SPEC section 2): the vector
 sent is rearranged into the layout the submission is judged in, and the
 gradient it returns is read back from that layout. A worker that dies is
-restarted, and the call's reply says so; a hang, tampering, or a worker that
-keeps dying ends the search (:class:`~backprop_oracle.search.StopSearch`) with
-the finding that says why.
+restarted, and the call's reply says so; a hang, tampering, a worker that
+keeps dying, or the file's deadline ends the search
+(:class:`~backprop_oracle.search.StopSearch`) with the finding that says why.
 """
 
 import math
+import time
 from collections.abc import Sequence
 
 import numpy as np
@@ -19,7 +20,7 @@ from backprop_oracle.findings import Finding
 from backprop_oracle.layouts import from_layout, to_layout
 from backprop_oracle.sandbox import Reply, Worker, WorkerDied
 from backprop_oracle.search import StopSearch
-from backprop_oracle.static import forbidden_imports
+from backprop_oracle.static import forbidden_imports, gradient_shortcuts
 
 __all__ = ["EXERCISE_SIZES", "MAX_RESTARTS", "Submission"]
 
@@ -42,30 +43,42 @@ class Submission:
     layout : str
         The layout the submission is judged in; :attr:`layout` may be changed
         before any call (``--layout auto``).
+    deadline_at : float
+        ``time.monotonic()`` after which no call is made: the file's deadline.
+    deadline_message : str
+        What the ``timeout`` finding says once the deadline has passed.
     """
 
-    def __init__(self, worker: Worker, layout: str) -> None:
+    def __init__(
+        self,
+        worker: Worker,
+        layout: str,
+        deadline_at: float = math.inf,
+        deadline_message: str = "the file's deadline has passed",
+    ) -> None:
         self.worker = worker
         self.layout = layout
+        self.deadline_at = deadline_at
+        self.deadline_message = deadline_message
         #: ``"full"`` for ``loss_and_grad(W, X, T, layer_sizes, lam)``,
         #: ``"closure"`` for ``fun(W)``; known once :meth:`start` has run.
         self.style = "full"
 
-    def start(self, forbidden: Sequence[str]) -> tuple[bool, list[Finding]]:
-        """Read the source, start the worker: whether there is a function to call, and findings.
+    def start(self, source: str, forbidden: Sequence[str]) -> tuple[bool, list[Finding]]:
+        """Scan the source, start the worker: whether there is a function to call, and findings.
 
-        ``forbidden`` names the top-level modules the source may not import.
+        ``source`` is the file's text, read by the oracle; ``forbidden`` names
+        the top-level modules it may not import.
         """
         findings = [
             Finding("forbidden-import", f"line {line} imports {module}", {"module": module})
-            for module, line in forbidden_imports(
-                self.worker.path.read_bytes().decode("utf-8", errors="replace"), tuple(forbidden)
-            )
+            for module, line in forbidden_imports(source, tuple(forbidden))
         ]
+        findings += [Finding("warning", sentence) for sentence in gradient_shortcuts(source)]
         try:
             hello = self.worker.start()
         except WorkerDied as died:
-            kind = "timeout" if died.kind == "timeout" else "import-error"
+            kind = died.kind if died.kind in ("timeout", "tampering") else "import-error"
             findings.append(Finding(kind, f"while importing the submission: {died.message}"))
             return False, findings
         status, message = hello.get("status"), str(hello.get("message", ""))
@@ -90,6 +103,8 @@ class Submission:
 
     def call(self, W: Array, X: Array, T: Array, layer_sizes: list[int], lam: float) -> Reply:
         """The submission's answer at canonical ``W``; a hang or garbled answer stops the search."""
+        if time.monotonic() >= self.deadline_at:
+            raise StopSearch(Finding("timeout", self.deadline_message))
         W_sent = W if self.style == "closure" else to_layout(W, layer_sizes, self.layout)
         try:
             reply = self.worker.call(W_sent, X, T, layer_sizes, lam)
