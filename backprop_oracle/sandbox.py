@@ -27,7 +27,7 @@ backend maps the jail's ``nobody`` to the grader (``bwrap --unshare-user
 namespace). In both cases the worker has no capability anywhere.
 
 Limits (see :class:`backprop_oracle.jail.Limits`) are set on the backend's
-process before it executes (``preexec_fn``), together with a parent-death
+process before it executes (by a small launcher), together with a parent-death
 signal, so the jail dies with the oracle and a submission can lower a limit
 but never raise it: ``RLIMIT_AS``, ``RLIMIT_CPU``, ``RLIMIT_NOFILE``,
 ``RLIMIT_CORE``. ``RLIMIT_NPROC`` is set by the worker on itself before the
@@ -55,13 +55,11 @@ float64 bytes of exactly the length the request implies, read with
 """
 
 import contextlib
-import ctypes
 import fcntl
 import functools
 import json
 import math
 import os
-import resource
 import selectors
 import shutil
 import signal
@@ -69,7 +67,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -138,9 +136,46 @@ ALWAYS_PROTECTIONS = (
     "new processes and network use (a Python-level guard: not a boundary)",
 )
 
-_LIBC = ctypes.CDLL(None, use_errno=True)
-_PR_SET_PDEATHSIG = 1
-_CLONE_NEWUSER = 0x10000000
+# What the oracle would otherwise do between fork and exec (``preexec_fn``) runs
+# instead in a fresh interpreter that then executes the backend: Python code in a
+# forked copy of a threaded process can deadlock (JAX, BLAS and the engine's pools
+# all start threads), and without ``preexec_fn`` subprocess forks and executes in
+# C alone. Standard library only, no site folder.
+#
+# The child side of a backend start: ask for SIGKILL when the oracle dies (the
+# jail then dies with it), put the descriptors at their fixed numbers, set the
+# limits (a submission can lower them, never raise them), execute the backend.
+_LAUNCHER = """
+import ctypes, fcntl, os, resource, sys
+parent, moves, limits, command = int(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4:]
+ctypes.CDLL(None).prctl(1, 9, 0, 0, 0)  # PR_SET_PDEATHSIG, SIGKILL
+if os.getppid() != parent:  # the oracle died before the line above
+    os._exit(1)
+pairs = [tuple(int(n) for n in m.split(":")) for m in moves.split(",") if m]
+high = [fcntl.fcntl(fd, fcntl.F_DUPFD_CLOEXEC, 256) for _, fd in pairs]
+for fd in {fd for _, fd in pairs} - {target for target, _ in pairs}:
+    os.close(fd)
+for (target, _), fd in zip(pairs, high):
+    os.dup2(fd, target)
+    os.close(fd)
+for item in limits.split(","):
+    if item:
+        which, soft, hard = (int(n) for n in item.split(":"))
+        resource.setrlimit(which, (soft, hard))
+os.execvp(command[0], command)
+"""
+# The child side of the prepared user namespace (see _mapped_userns): enter a new
+# user namespace, forbid further ones in it, say so, and hold it until told.
+_USERNS_HOLDER = """
+import ctypes, os, sys
+if ctypes.CDLL(None, use_errno=True).unshare(0x10000000) != 0:  # CLONE_NEWUSER
+    os._exit(127)
+fd = os.open("/proc/sys/user/max_user_namespaces", os.O_WRONLY)
+os.write(fd, b"0")
+os.close(fd)
+os.write(1, b"r")
+sys.stdin.buffer.read()
+"""
 
 
 class WorkerDied(Exception):
@@ -307,35 +342,25 @@ def _mapped_userns(uid: int, gid: int) -> int:
     enforced (it is not for root). No further user namespace can be made in
     it: the worker cannot gain capabilities in a namespace of its own.
     """
-    unshare = _LIBC.unshare
-    unshare.argtypes = [ctypes.c_int]
-    limit = b"/proc/sys/user/max_user_namespaces"
-
-    def enter() -> None:
-        if unshare(_CLONE_NEWUSER) != 0:
-            os._exit(127)
-        # Still holding every capability in the new namespace: set its limit.
-        fd = os.open(limit, os.O_WRONLY)
-        os.write(fd, b"0")
-        os.close(fd)
-
-    cat = _tool("cat") or "/bin/cat"
     helper = subprocess.Popen(
-        [cat],
+        [sys.executable, "-I", "-S", "-c", _USERNS_HOLDER],
         stdin=subprocess.PIPE,
-        stdout=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,
         env={},
-        preexec_fn=enter,
     )
+    assert helper.stdin is not None
+    assert helper.stdout is not None
     try:
+        if helper.stdout.read(1) != b"r":
+            raise OSError("could not prepare a user namespace for the jail")
         for name, ident in (("uid_map", uid), ("gid_map", gid)):
             with open(f"/proc/{helper.pid}/{name}", "w") as f:
                 f.write(f"0 0 1\n{ident} {ident} 1\n")
         return os.open(f"/proc/{helper.pid}/ns/user", os.O_RDONLY | os.O_CLOEXEC)
     finally:
-        assert helper.stdin is not None
         helper.stdin.close()
+        helper.stdout.close()
         helper.wait()
 
 
@@ -431,34 +456,26 @@ def _unshare_command(jail: Jail, userns: int | None) -> list[str]:
             "/bin/sh", "-c", script, "jail", "setpriv", *tail]  # fmt: skip
 
 
-def _child_setup(
-    moves: Sequence[tuple[int, int]], limits: Limits | None, parent: int
-) -> Callable[[], None]:
-    """What the backend's process does between fork and exec.
+def _launcher(
+    command: list[str], moves: Sequence[tuple[int, int]], limits: Limits | None
+) -> list[str]:
+    """``command`` wrapped in :data:`_LAUNCHER`: ``moves`` are ``(number in the child, fd)``.
 
-    It asks for SIGKILL when the oracle dies (the jail then dies with it),
-    puts the protocol's pipes and the backend's inputs at their fixed numbers
-    (3, 4, 5...) and sets the limits, which the submission can lower but
-    never raise. Runs in the child: nothing here may take a lock. The
-    parent-death signal follows the thread that started the backend, so a
-    worker must be started from a thread that lives as long as it does.
+    The parent-death signal follows the thread that started the launcher, so
+    a worker must be started from a thread that lives as long as it does.
     """
-    prctl = _LIBC.prctl
-    prctl.argtypes = [ctypes.c_int, ctypes.c_ulong, ctypes.c_ulong, ctypes.c_ulong, ctypes.c_ulong]
     rlimits = limits.rlimits() if limits is not None else ()
-
-    def setup() -> None:
-        prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
-        if os.getppid() != parent:  # the oracle died before the line above
-            os._exit(1)
-        # Out of the way first, so that no move overwrites a descriptor still to be moved.
-        high = [fcntl.fcntl(fd, fcntl.F_DUPFD_CLOEXEC, 64) for _, fd in moves]
-        for (target, _), fd in zip(moves, high, strict=True):
-            os.dup2(fd, target)
-        for which, soft, hard in rlimits:
-            resource.setrlimit(which, (soft, hard))
-
-    return setup
+    return [
+        sys.executable,
+        "-I",
+        "-S",
+        "-c",
+        _LAUNCHER,
+        str(os.getpid()),
+        ",".join(f"{target}:{fd}" for target, fd in moves),
+        ",".join(f"{which}:{soft}:{hard}" for which, soft, hard in rlimits),
+        *command,
+    ]
 
 
 def _pipe_with(data: bytes) -> int:
@@ -568,18 +585,15 @@ def _launch(
         out_read, out_write = os.pipe()
         opened += [out_read, out_write]
         moves = [(REQUESTS, req_read), (REPLIES, rep_write), *inputs]
-        # Every number in ``moves`` is open in this process now (the pipes took the
-        # lowest free ones), so subprocess can pass them on.
         process = subprocess.Popen(
-            command,
+            _launcher(command, moves, limits),
             stdin=subprocess.DEVNULL,
             stdout=out_write,
             stderr=out_write,
             env=env,
             cwd=cwd,
             start_new_session=True,
-            pass_fds=[target for target, _ in moves],
-            preexec_fn=_child_setup(moves, limits, os.getpid()),
+            pass_fds=[fd for _, fd in moves],
         )
     except BaseException:
         for fd in opened:
