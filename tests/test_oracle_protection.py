@@ -18,6 +18,7 @@ import re
 import subprocess
 import sys
 import textwrap
+import time
 from pathlib import Path
 
 import pytest
@@ -611,3 +612,52 @@ def test_a_finite_difference_gradient_gets_the_warning(tmp_path):
     result = check_file(path, _options(examples=10))
     (warning,) = [f for f in result.findings if f.kind == "warning"]
     assert f"line {CORRECT.count(chr(10)) + 14}: own(...)" in warning.message
+
+
+# ------------------------------------------------------------- nothing survives
+
+
+def _processes_with(marker: str) -> list[int]:
+    """Processes whose environment holds ``marker`` (this test's own excepted)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit() or int(entry.name) == os.getpid():
+            continue
+        try:
+            if marker.encode() in (entry / "environ").read_bytes():
+                found.append(int(entry.name))
+        except OSError:  # gone meanwhile, or not ours to read
+            continue
+    return found
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="the parent-death signal is Linux's")
+def test_the_pool_processes_die_with_the_oracle(tmp_path):
+    """--jobs 2 with slow files; the oracle is killed (SIGKILL: nothing of it runs
+    afterwards) while both pool processes check a file: none of them outlives it."""
+    marker = f"BACKPROP_ORACLE_TEST_{os.getpid()}_{id(tmp_path)}"
+    slow = "import time\n" + _wrapped(CORRECT, "time.sleep(0.5)")
+    paths = [str(_write(tmp_path, f"slow{i}.py", slow)) for i in range(2)]
+    flags = ["--jobs", "2", "--examples", "50"] + ([] if _sandboxed() else ["--no-sandbox"])
+    oracle = subprocess.Popen(
+        [sys.executable, "-m", "backprop_oracle", "check", *paths, *flags],
+        env={**os.environ, marker: "1"},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        # Wait until both pool processes are up (the oracle and two spawned children).
+        for _ in range(300):
+            if len(_processes_with(marker)) >= 3:
+                break
+            time.sleep(0.1)
+        assert len(_processes_with(marker)) >= 3, "the pool never started"
+        time.sleep(2.0)  # into the checks
+    finally:
+        oracle.kill()
+        oracle.wait()
+    for _ in range(50):  # the kernel delivers the parent-death signal at once; allow 5 s
+        if not _processes_with(marker):
+            break
+        time.sleep(0.1)
+    assert _processes_with(marker) == []
