@@ -264,6 +264,8 @@ def test_the_same_seed_gives_the_same_counterexample(wrong_file, capsys):
         (["check", "missing.py"], "missing.py: no such file"),
         (["check", "x.py", "--examples", "0"], "expected a positive integer"),
         (["check", "x.py", "--timeout", "-1"], "expected a positive number of seconds"),
+        (["check", "x.py", "--file-timeout", "0"], "expected a positive number of seconds"),
+        (["check", "x.py", "--sandbox", "docker"], "invalid choice"),
         (["check", "x.py", "--layout", "matlab"], "invalid choice"),
         (["check", "x.py", "--activation", "softplus"], "invalid choice"),
         (["check", "x.py", "--colour"], "unrecognized arguments: --colour"),

@@ -125,6 +125,25 @@ def test_a_search_cut_short_after_the_minimum_passes_with_a_note(tmp_path):
 
 #: A call that never ends on its own: only the file's deadline stops it.
 HANG = "time.sleep(600)"
+SHRINKING_HANGS = (
+    "import time\n"
+    + CORRECT
+    + textwrap.dedent(
+        """
+
+        _checked = loss_and_grad
+        _calls = []
+
+
+        def loss_and_grad(W, X, T, layer_sizes, lam):
+            _calls.append(1)
+            if len(_calls) > 2:
+                time.sleep(600)
+            J, g = _checked(W, X, T, layer_sizes, lam)
+            return J + 1.0, g
+        """
+    )
+)
 
 
 @pytest.mark.parametrize(
@@ -140,9 +159,12 @@ HANG = "time.sleep(600)"
         # lam = 0.05 is drawn only by the diagnosis (the search's lams are 0, 1e-3,
         # 1e-8, 0.1, 10 and 1000): the search, the shrinking and the finite
         # differences run, and the diagnosis hangs.
+        # Wrong on every call (the loss is 1 too large); from the third call on, that
+        # is once the first example and its repeat have failed, every call hangs.
+        (SHRINKING_HANGS, {}, "shrinking the counterexample"),
         ("import time\n" + _wrapped(WRONG, f"if lam == 0.05: {HANG}"), {}, "the diagnosis"),
     ],
-    ids=["import", "search", "layout-auto", "diagnosis"],
+    ids=["import", "search", "layout-auto", "shrinking", "diagnosis"],
 )
 def test_the_deadline_stops_every_phase_and_names_it(source, changes, phase, tmp_path):
     """The per-call limit (60 s) is capped by what is left of the file's deadline."""
