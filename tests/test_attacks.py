@@ -36,6 +36,7 @@ import json
 import os
 import pty
 import re
+import resource
 import secrets
 import shutil
 import signal
@@ -72,6 +73,13 @@ MEMORY_MIB = 512
 QUICK = ("--examples", "10", "--seed", "1", "--timeout", "10", "--memory", str(MEMORY_MIB))
 #: Limit for one command of these tests (one file, or a batch of two).
 COMMAND_SECONDS = 300.0
+#: Address-space limit of the oracle's own process in these tests: an attack on its
+#: memory must not take the test machine down with it (one did: 23 GB, then the
+#: kernel's OOM killer). Its workers have their own, lower limit (--memory).
+ORACLE_ADDRESS_SPACE = 4 << 30
+#: The oracle's peak resident memory, its workers' included (each capped at
+#: MEMORY_MIB), must stay below this: no data from a submission may blow it up.
+ORACLE_PEAK_MEMORY = 1 << 30
 #: How long after the command ends a process of the attack may still be seen.
 SETTLE_SECONDS = 5.0
 #: Per-file deadline for the slow files, and the margin the command may take over it.
@@ -124,6 +132,7 @@ BEFORE_AN_HONEST_FILE = (
     "forge_fd_sweep.py",
     "scratch_fifo_output.py",
     "scratch_symlink_output.py",
+    "closure_huge_layer_sizes.py",
 )
 CONTROL_CHARACTERS = ("control_chars_output.py", "control_chars_exception.py",
                       "control_chars_names.py")  # fmt: skip
@@ -428,6 +437,8 @@ class Run:
     stderr: str
     seconds: float
     reports: dict[str, str]
+    #: Peak resident memory of the oracle (or of the largest process it waited for), bytes.
+    peak_memory: int
 
     @property
     def document(self) -> dict:
@@ -447,37 +458,60 @@ def _environment(canaries: Canaries, **extra: str) -> dict[str, str]:
     return env
 
 
+def _limit_memory(size: int):
+    def limit() -> None:
+        resource.setrlimit(resource.RLIMIT_AS, (size, size))
+
+    return limit
+
+
 def oracle(
     canaries: Canaries,
     files: Sequence[Path],
     *options: str,
     as_json: bool = True,
     env: dict[str, str] | None = None,
+    address_space: int | None = ORACLE_ADDRESS_SPACE,
 ) -> Run:
-    """``backprop-oracle check FILES OPTIONS`` from the working folder, with reports."""
+    """``backprop-oracle check FILES OPTIONS`` from the working folder, with reports.
+
+    Its outputs go to files (nothing it prints can block it); its peak memory,
+    and that of every process it waited for, comes from ``wait4``. The oracle
+    runs under ``address_space`` (``RLIMIT_AS``), None for no limit.
+    """
     reports = canaries.workdir / f"reports-{secrets.token_hex(4)}"
     argv = [*COMMAND, *map(str, files), *options, "--reports", str(reports)]
     if as_json:
         argv.append("--json")
     started = time.monotonic()
-    process = subprocess.Popen(
-        argv,
-        cwd=canaries.workdir,
-        env=env or _environment(canaries),
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        start_new_session=True,
-    )
-    try:
-        stdout, stderr = process.communicate(timeout=COMMAND_SECONDS)
-    except subprocess.TimeoutExpired:
-        os.killpg(process.pid, signal.SIGKILL)
-        stdout, stderr = process.communicate()
-        pytest.fail(
-            f"the command did not end within {COMMAND_SECONDS:g} s: {argv}\n"
-            f"stderr: {stderr.decode(errors='replace')[-2000:]}"
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        process = subprocess.Popen(
+            argv,
+            cwd=canaries.workdir,
+            env=env or _environment(canaries),
+            stdin=subprocess.DEVNULL,
+            stdout=out,
+            stderr=err,
+            start_new_session=True,
+            preexec_fn=None if address_space is None else _limit_memory(address_space),
         )
+        while True:
+            pid, status, usage = os.wait4(process.pid, os.WNOHANG)
+            if pid:
+                process.returncode = os.waitstatus_to_exitcode(status)
+                break
+            if time.monotonic() - started > COMMAND_SECONDS:
+                os.killpg(process.pid, signal.SIGKILL)
+                process.wait()
+                err.seek(0)
+                pytest.fail(
+                    f"the command did not end within {COMMAND_SECONDS:g} s: {argv}\n"
+                    f"stderr: {err.read().decode(errors='replace')[-2000:]}"
+                )
+            time.sleep(0.05)
+        out.seek(0)
+        err.seek(0)
+        stdout, stderr = out.read(), err.read()
     written = {}
     if reports.is_dir():
         written = {p.name: p.read_text(errors="replace") for p in sorted(reports.iterdir())}
@@ -487,6 +521,7 @@ def oracle(
         stderr.decode(errors="replace"),
         time.monotonic() - started,
         written,
+        usage.ru_maxrss << 10,
     )
 
 
@@ -511,6 +546,8 @@ def assert_held(run: Run, canaries: Canaries, files: Sequence[Path], hostile: Se
     leaked = {found for text in run.texts() for found in canaries.secrets_in(text)}
     outputs = [run.output_of(i)[:1500] for i in hostile]
     assert not leaked, f"read and reported: {sorted(leaked)}; the attack printed: {outputs}"
+    peak = run.peak_memory / (1 << 20)
+    assert run.peak_memory < ORACLE_PEAK_MEMORY, f"the oracle's peak memory was {peak:.0f} MiB"
     paths = [text for text in run.texts() if str(PROJECT) in text]
     assert not paths, f"a path of the grader's checkout ({PROJECT}) reached a report"
     reached = canaries.reached()
@@ -544,6 +581,15 @@ def test_classmate_in_the_same_batch(jobs, canaries):
     run = oracle(canaries, files, *QUICK, "--jobs", jobs)
     results = assert_held(run, canaries, files, hostile=[0])
     assert [r["verdict"] for r in results[1:]] == ["pass", "pass"], results[1:]
+
+
+def test_no_channel_between_jails(canaries):
+    """Two files checked at once (``--jobs 2``): the one offering its answer reaches the other by
+    no socket, shared memory or file."""
+    files = [canaries.submit("collude_sender.py"), canaries.submit("collude_receiver.py")]
+    run = oracle(canaries, files, *QUICK, "--jobs", "2")
+    results = assert_held(run, canaries, files, hostile=[1])
+    assert results[0]["verdict"] != "error", results[0]
 
 
 @pytest.mark.parametrize("attack", BEFORE_AN_HONEST_FILE)
@@ -740,6 +786,6 @@ def test_attack_is_live_without_the_sandbox(attack, canaries):
     files = [canaries.submit(attack)]
     if attack == "classmate_answer.py":
         canaries.neighbours()
-    run = oracle(canaries, files, *QUICK, "--no-sandbox")
+    run = oracle(canaries, files, *QUICK, "--no-sandbox", address_space=None)  # JAX maps much
     (result,) = run.document["results"]
     assert SUCCESS in result["submission_output"], result
