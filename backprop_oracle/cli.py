@@ -24,6 +24,7 @@ from backprop_oracle.inert import display_name, escape_controls
 from backprop_oracle.layouts import LAYOUTS
 from backprop_oracle.report import json_report, report_name, summary_table, text_report
 from backprop_oracle.sandbox import BACKENDS, sandbox_available
+from backprop_oracle.search import MIN_EXAMPLES
 from backprop_oracle.template import template
 from manual_backprop.arguments import Parser, number
 
@@ -45,7 +46,12 @@ def build_parser() -> argparse.ArgumentParser:
     parser = Parser(prog="backprop-oracle", description=__doc__.splitlines()[0])
     commands = parser.add_subparsers(dest="command", required=True, parser_class=Parser)
 
-    check = commands.add_parser("check", help="check submission files")
+    check = commands.add_parser(
+        "check",
+        help="check submission files",
+        epilog="exit status: 0 every file passed; 1 a file failed, was only self-consistent "
+        "(a fun(W)) or could not be judged; 2 misuse, or no sandbox (nothing judged)",
+    )
     check.add_argument("files", nargs="+", type=Path, metavar="FILE")
     check.add_argument(
         "--function",
@@ -89,8 +95,9 @@ def build_parser() -> argparse.ArgumentParser:
         type=_seconds,
         default=FILE_SECONDS,
         metavar="SECONDS",
-        help="deadline for one whole file, every phase included; a search it cuts short "
-        f"before the minimum number of examples fails (default: {FILE_SECONDS:g})",
+        help="deadline for one whole file, every phase included; a file whose search it "
+        f"cuts short before min(--examples, {MIN_EXAMPLES}) examples fails "
+        f"(default: {FILE_SECONDS:g})",
     )
     check.add_argument(
         "--memory",
