@@ -242,7 +242,8 @@ def test_a_call_while_another_holds_the_threads_runs_its_parts_here_with_the_sam
     holder.start()
     try:
         for _ in range(2):  # both parts of the first call are running: it holds the threads
-            assert entered.acquire(timeout=60.0)
+            while not entered.acquire(timeout=0.1):
+                assert holder.is_alive(), "the first call ended without running its parts"
         seen = _recording(monkeypatch)  # wraps ``holding``
         # The first call has set BLAS to one thread; raised again meanwhile (by this
         # thread), BLAS would allow threads, but the first call still holds them.
@@ -561,6 +562,23 @@ def test_objective_refuses_an_overflowing_forward_pass_without_a_warning(n_parts
 
 
 # ---------------------------------------------------------------- h' from the outputs
+
+
+@pytest.mark.parametrize("name", ["sigmoid", "relu", "tanh"])
+def test_activations_and_derivatives_write_into_out(name):
+    """The engine writes h into its working arrays through ``out=`` (``a`` itself allowed);
+    the derivatives take ``out=`` alike, and give float64 either way."""
+    a = np.linspace(-5.0, 5.0, 11)
+    expected, slope = ACTIVATIONS[name](a), DERIVATIVES[name](a)
+    assert slope.dtype == np.float64
+    out = np.empty_like(a)
+    assert ACTIVATIONS[name](a, out=out) is out
+    np.testing.assert_array_equal(out, expected)
+    in_place = a.copy()
+    ACTIVATIONS[name](in_place, out=in_place)
+    np.testing.assert_array_equal(in_place, expected)
+    assert DERIVATIVES[name](a, out=out) is out
+    np.testing.assert_array_equal(out, slope)
 
 
 @pytest.mark.parametrize("name", ["sigmoid", "relu", "tanh"])
