@@ -16,6 +16,7 @@ import sys
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
+from dataclasses import replace
 from pathlib import Path
 
 from backprop_oracle.checks import FILE_SECONDS, Options, check_file
@@ -23,7 +24,7 @@ from backprop_oracle.findings import Result
 from backprop_oracle.inert import display_name, escape_controls
 from backprop_oracle.layouts import LAYOUTS
 from backprop_oracle.report import json_report, report_name, summary_table, text_report
-from backprop_oracle.sandbox import BACKENDS, sandbox_available
+from backprop_oracle.sandbox import BACKENDS, resolve_backend, sandbox_available
 from backprop_oracle.search import MIN_EXAMPLES
 from backprop_oracle.template import template
 from manual_backprop.arguments import Parser, number
@@ -278,6 +279,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             file=sys.stderr,
         )
         return 2
+    if options.isolate:  # auto is bwrap or unshare from here on: each result names it
+        options = replace(options, sandbox=resolve_backend(options.sandbox) or options.sandbox)
     if args.reports is not None:
         try:
             args.reports.mkdir(parents=True, exist_ok=True)
