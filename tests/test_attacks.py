@@ -140,6 +140,9 @@ CLOSURES = ("closure_square.py", "closure_square_no_hint.py")
 #: Attacks that pass without the sandbox: run with --no-sandbox to show they are live.
 LIVE_WITHOUT_SANDBOX = ("importlib_bypass_project.py", "classmate_answer.py",
                         "disarm_guard_gc_jax.py")  # fmt: skip
+#: Attacks on the reference and the classmates, again with --allow-autodiff.
+ALLOWED_AUTODIFF = ("importlib_bypass_project.py", "reference_via_editable_finder.py",
+                    "reference_at_known_paths.py", "classmate_answer.py")  # fmt: skip
 HONEST = "honest_correct.py"
 
 
@@ -572,6 +575,34 @@ def test_attack_held(attack, backend, canaries):
     assert result["sandbox"] == backend
 
 
+@pytest.mark.parametrize("attack", ALLOWED_AUTODIFF)
+def test_attack_held_with_autodiff_allowed(attack, canaries):
+    """``--allow-autodiff`` binds the autodiff libraries, and still nothing of the project's."""
+    files = [canaries.submit(attack)]
+    if attack == "classmate_answer.py":
+        canaries.neighbours()
+    run = oracle(canaries, files, *QUICK, "--allow-autodiff", "--memory", "4096")
+    assert_held(run, canaries, files, hostile=[0])
+
+
+@pytest.mark.parametrize("link", ["symlink", "hard link"])
+def test_submission_linked_to_a_secret(link, canaries):
+    """A submission that is a link to the root-only canary (a symlink, as an unpacked archive
+    can hold): the grader's own reading of the file must not carry it into a report."""
+    linked = canaries.submissions / f"linked-{canaries.uid}.py"
+    if link == "symlink":
+        linked.symlink_to(canaries.secret)
+    else:
+        os.link(canaries.secret, linked)
+    shadow = canaries.submissions / f"shadow-{canaries.uid}.py"
+    shadow.symlink_to("/etc/shadow")
+    files = [linked, shadow, canaries.submit(HONEST)]
+    run = oracle(canaries, files, *QUICK, "--jobs", "1")
+    results = assert_held(run, canaries, files, hostile=[0, 1])
+    assert results[2]["verdict"] == "pass", results[2]
+    _assert_no_shadow_line(run)
+
+
 @pytest.mark.parametrize("jobs", ["1", "2"])
 def test_classmate_in_the_same_batch(jobs, canaries):
     """The classmate-taking file and the classmates' own files checked in one batch."""
@@ -599,11 +630,17 @@ def test_oracle_survives_and_judges_the_next_file(attack, canaries):
     run = oracle(canaries, files, *QUICK, "--jobs", "1")
     results = assert_held(run, canaries, files, hostile=[0])
     assert results[1]["verdict"] == "pass", results[1]
-    shadow = Path("/etc/shadow")
-    with contextlib.suppress(OSError):
-        lines = [line for line in shadow.read_text().splitlines() if line.strip()]
-        quoted = [line for line in lines for text in run.texts() if line in text]
-        assert not quoted, "a line of /etc/shadow reached the output"
+    _assert_no_shadow_line(run)
+
+
+def _assert_no_shadow_line(run: Run) -> None:
+    """No line of the host's ``/etc/shadow`` (when the tests can read it) in any output."""
+    try:
+        lines = [line for line in Path("/etc/shadow").read_text().splitlines() if line.strip()]
+    except OSError:
+        return
+    quoted = [line for line in lines for text in run.texts() if line in text]
+    assert not quoted, f"{len(quoted)} line(s) of /etc/shadow reached the output"
 
 
 @pytest.mark.parametrize("backend", BACKENDS)
