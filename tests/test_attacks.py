@@ -8,7 +8,8 @@ outcome is asserted from outside:
 - **no pass**: the attack's verdict is never ``pass``, and the command says so
   in its exit status;
 - **nothing read**: fresh canaries (a root-only file, a world-readable file, a
-  classmate's file, a token in the oracle's environment) appear nowhere in the
+  classmate's file, a token in the oracle's environment, a key in its session
+  keyring) appear nowhere in the
   standard output, standard error, JSON or reports, and neither does
   ``ATTACK-SUCCEEDED``, which an attack prints when it got what it was after;
 - **nothing written or reached**: no file named with the run's marker exists
@@ -31,6 +32,7 @@ that they are live (they read only the project's sources and a classmate's file)
 """
 
 import contextlib
+import ctypes
 import importlib.util
 import json
 import os
@@ -108,6 +110,7 @@ ALONE = (
     "classmate_answer.py",
     "read_root_only_file.py",
     "read_grader_environment.py",
+    "read_session_keyring.py",
     "connect_unix_socket.py",
     "write_to_terminal.py",
     "write_outside.py",
@@ -172,8 +175,9 @@ class Canaries:
     so that only the jail keeps the worker out of it): a root-only secret and
     a world-readable note, the submissions' folder, the oracle's working and
     temporary folders, a listening Unix socket; also an abstract Unix socket,
-    a loopback TCP port, a pseudo-terminal and a token in the oracle's
-    environment. ``uid`` names this test's files, processes and marker.
+    a loopback TCP port, a pseudo-terminal, a token in the oracle's
+    environment and one in its session keyring (see :func:`_prepare`). ``uid``
+    names this test's files, processes and marker.
     """
 
     base: Path
@@ -185,6 +189,7 @@ class Canaries:
         self.notes_token = "notes-" + secrets.token_hex(16)
         self.env_token = "environ-" + secrets.token_hex(16)
         self.neighbour_token = "neighbour-" + secrets.token_hex(16)
+        self.keyring_token = "keyring-" + secrets.token_hex(16)
         self.name = "bpo" + self.uid  # a process name: at most 15 characters
         self.marker = "bpo-attack-" + self.uid
         self.secret = self.base / "grader-secret.txt"
@@ -293,7 +298,8 @@ class Canaries:
 
     def secrets_in(self, text: str) -> list[str]:
         """Which canary tokens, or the attacks' success word, ``text`` holds."""
-        found = [t for t in (self.token, self.notes_token, self.env_token) if t in text]
+        tokens = (self.token, self.notes_token, self.env_token, self.keyring_token)
+        found = [t for t in tokens if t in text]
         if self.neighbour_token in text:
             found.append(self.neighbour_token)
         if SUCCESS in text:
@@ -461,11 +467,27 @@ def _environment(canaries: Canaries, **extra: str) -> dict[str, str]:
     return env
 
 
-def _limit_memory(size: int):
-    def limit() -> None:
-        resource.setrlimit(resource.RLIMIT_AS, (size, size))
+_LIBC = ctypes.CDLL(None, use_errno=True)
+_LIBC.syscall.restype = ctypes.c_long
+_SYS_ADD_KEY, _SYS_KEYCTL = 248, 250  # x86_64
+_KEYCTL_JOIN_SESSION_KEYRING, _KEY_SPEC_SESSION_KEYRING = 1, -3
 
-    return limit
+
+def _prepare(address_space: int | None, key: bytes):
+    """What the oracle's process does before it starts: the address-space limit, and a new
+    session keyring of its own holding the canary key (never the host's session keyring)."""
+
+    def prepare() -> None:
+        if address_space is not None:
+            resource.setrlimit(resource.RLIMIT_AS, (address_space, address_space))
+        if sys.platform == "linux" and os.uname().machine == "x86_64":
+            if _LIBC.syscall(_SYS_KEYCTL, _KEYCTL_JOIN_SESSION_KEYRING, None) < 0:
+                os._exit(121)
+            name, ring = b"bpo-attack-canary", ctypes.c_long(_KEY_SPEC_SESSION_KEYRING)
+            if _LIBC.syscall(_SYS_ADD_KEY, b"user", name, key, ctypes.c_size_t(len(key)), ring) < 0:
+                os._exit(122)
+
+    return prepare
 
 
 def oracle(
@@ -496,7 +518,7 @@ def oracle(
             stdout=out,
             stderr=err,
             start_new_session=True,
-            preexec_fn=None if address_space is None else _limit_memory(address_space),
+            preexec_fn=_prepare(address_space, canaries.keyring_token.encode()),
         )
         while True:
             pid, status, usage = os.wait4(process.pid, os.WNOHANG)
@@ -675,6 +697,7 @@ def _killed_mid_check(canaries: Canaries, files: list[Path], jobs: str) -> None:
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
         start_new_session=True,
+        preexec_fn=_prepare(ORACLE_ADDRESS_SPACE, canaries.keyring_token.encode()),
     )
     try:
         until = time.monotonic() + 120
