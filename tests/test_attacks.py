@@ -121,6 +121,7 @@ ALONE = (
     "shm_memfd.py",
     "shm_sysv.py",
     "fake_report_output.py",
+    "output_flood.py",
     "control_chars_output.py",
     "control_chars_exception.py",
     "control_chars_names.py",
@@ -557,19 +558,35 @@ def assert_held(run: Run, canaries: Canaries, files: Sequence[Path], hostile: Se
     Returns the JSON results.
     """
     assert run.status in (0, 1), f"exit status {run.status}; stderr:\n{run.stderr[-3000:]}"
-    assert "Traceback" not in run.stderr, run.stderr[-3000:]
     results = run.document["results"]
     assert len(results) == len(files), results
     assert [r["verdict"] in VERDICTS for r in results] == [True] * len(files), results
-    assert len(run.reports) == len(files), sorted(run.reports)
     for i in hostile:
         result = results[i]
         assert result["verdict"] != "pass", (
             f"{files[i].name} passed: {json.dumps(result, indent=1)[:3000]}"
         )
+    _assert_clean(run, canaries, len(files), [run.output_of(i)[:1500] for i in hostile])
+    return results
+
+
+def assert_held_in_text(run: Run, canaries: Canaries) -> None:
+    """The same for one hostile file checked in the text format: its report's first line
+    (after a banner, if any) gives a verdict other than PASS."""
+    assert run.status in (0, 1), f"exit status {run.status}; stderr:\n{run.stderr[-3000:]}"
+    lines = [line for line in run.stdout.splitlines() if not line.startswith("!!")]
+    verdict = lines[0].split()[0] if lines and lines[0].split() else ""
+    assert verdict in {v.upper() for v in VERDICTS} - {"PASS"}, run.stdout[:3000]
+    _assert_clean(run, canaries, 1, [run.stdout[-1500:]])
+
+
+def _assert_clean(run: Run, canaries: Canaries, files: int, outputs: list[str]) -> None:
+    """No traceback, a report per file, a failing status, nothing read, reached, left running,
+    and the oracle's memory unharmed. ``outputs`` are quoted when something leaked."""
+    assert "Traceback" not in run.stderr, run.stderr[-3000:]
+    assert len(run.reports) == files, sorted(run.reports)
     assert run.status == 1, "a hostile file did not fail the command"
     leaked = {found for text in run.texts() for found in canaries.secrets_in(text)}
-    outputs = [run.output_of(i)[:1500] for i in hostile]
     assert not leaked, f"read and reported: {sorted(leaked)}; the attack printed: {outputs}"
     peak = run.peak_memory / (1 << 20)
     assert run.peak_memory < ORACLE_PEAK_MEMORY, f"the oracle's peak memory was {peak:.0f} MiB"
@@ -579,7 +596,6 @@ def assert_held(run: Run, canaries: Canaries, files: Sequence[Path], hostile: Se
     assert not reached, f"reached or written: {reached}; the attack printed: {outputs}"
     running = _left_running(canaries)
     assert not running, f"still running {SETTLE_SECONDS:g} s after the command: {running}"
-    return results
 
 
 # ------------------------------------------------------------------- attacks
@@ -595,6 +611,15 @@ def test_attack_held(attack, backend, canaries):
     run = oracle(canaries, files, *QUICK, "--sandbox", _backend(backend))
     (result,) = assert_held(run, canaries, files, hostile=[0])
     assert result["sandbox"] == backend
+
+
+@pytest.mark.parametrize("attack", ALONE)
+def test_attack_held_in_text(attack, canaries):
+    """Each attack alone again, the report in the text format on standard output."""
+    files = [canaries.submit(attack)]
+    if attack == "classmate_answer.py":
+        canaries.neighbours()
+    assert_held_in_text(oracle(canaries, files, *QUICK, as_json=False), canaries)
 
 
 @pytest.mark.parametrize("attack", ALLOWED_AUTODIFF)
