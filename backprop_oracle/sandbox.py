@@ -144,13 +144,19 @@ ALWAYS_PROTECTIONS = (
 #
 # The child side of a backend start: ask for SIGKILL when the oracle dies (the
 # jail then dies with it), put the descriptors at their fixed numbers, set the
-# limits (a submission can lower them, never raise them), execute the backend.
+# limits (a submission can lower them, never raise them), leave the grader's
+# session keyring for a new, empty one (kernel keyrings belong to no namespace:
+# the grader's session keys would be readable in the jail), execute the backend.
 _LAUNCHER = """
 import ctypes, fcntl, os, resource, sys
 parent, moves, limits, command = int(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4:]
-ctypes.CDLL(None).prctl(1, 9, 0, 0, 0)  # PR_SET_PDEATHSIG, SIGKILL
+libc = ctypes.CDLL(None)
+libc.prctl(1, 9, 0, 0, 0)  # PR_SET_PDEATHSIG, SIGKILL
 if os.getppid() != parent:  # the oracle died before the line above
     os._exit(1)
+keyctl = {"x86_64": 250, "aarch64": 219, "riscv64": 219}.get(os.uname().machine)
+if keyctl is not None:
+    libc.syscall(keyctl, 1, None)  # KEYCTL_JOIN_SESSION_KEYRING, a new anonymous one
 pairs = [tuple(int(n) for n in m.split(":")) for m in moves.split(",") if m]
 high = [fcntl.fcntl(fd, fcntl.F_DUPFD_CLOEXEC, 256) for _, fd in pairs]
 for fd in {fd for _, fd in pairs} - {target for target, _ in pairs}:
