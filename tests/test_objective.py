@@ -37,6 +37,8 @@ from manual_backprop.engine import DERIVATIVES_FROM_OUTPUT
 from manual_backprop.gradcheck import gradient_scale
 
 EPS = float(np.finfo(np.float64).eps)
+PARTS_RANGE = r"^parts: expected None or an integer from 1 to 5 \(the number of samples\), got "
+PARTS_TYPE = "^parts: expected None or an integer, got "
 # A batch is cut automatically from 2 x 131072 pre-activations (Objective's docstring).
 TWO_PARTS_OF_WORK = 2 * 131072
 
@@ -495,14 +497,19 @@ def test_objective_copies_its_data_and_leaves_the_callers_alone():
         (lambda X, T: mb.Objective(X, T, [2, 3, 1], lam=-1.0), ValueError, "^lam: expected a"),
         (lambda X, T: mb.Objective(X, T, [2, 3, 1], activation="gelu"), ValueError, "^activ"),
         (lambda X, T: mb.Objective(X, T, [2, 0, 1]), ValueError, "^layer_sizes: entry 1"),
-        (lambda X, T: mb.Objective(X, T, [2, 3, 1], parts=0), ValueError, r"^parts: .* 1 to 5"),
-        (lambda X, T: mb.Objective(X, T, [2, 3, 1], parts=6), ValueError, r"^parts: .*got 6"),
-        (lambda X, T: mb.Objective(X, T, [2, 3, 1], parts=2.0), TypeError, "^parts: .*float"),
-        (lambda X, T: mb.Objective(X, T, [2, 3, 1], parts=True), TypeError, "^parts: .*bool"),
-        (lambda X, T: mb.Objective(X, T, [2, 3, 1], parts=np.True_), TypeError, "^parts: .*bool"),
+        (lambda X, T: mb.Objective(X, T, [2, 3, 1], parts=0), ValueError, PARTS_RANGE + "0$"),
+        (lambda X, T: mb.Objective(X, T, [2, 3, 1], parts=6), ValueError, PARTS_RANGE + "6$"),
+        (lambda X, T: mb.Objective(X, T, [2, 3, 1], parts=2.0), TypeError, PARTS_TYPE + "float$"),
+        (lambda X, T: mb.Objective(X, T, [2, 3, 1], parts=True), TypeError, PARTS_TYPE + "bool$"),
+        (
+            lambda X, T: mb.Objective(X, T, [2, 3, 1], parts=np.True_),
+            TypeError,
+            PARTS_TYPE + "bool",
+        ),
     ],
 )
 def test_objective_refuses_bad_data_when_made(make, error, message):
+    """Every message names the argument and what was expected, word for word for parts."""
     _, X, T = _problem([2, 3, 1], 5)
     with pytest.raises(error, match=message):
         make(X, T)
