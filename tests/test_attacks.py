@@ -701,19 +701,21 @@ def test_fill_disk_costs_the_host_nothing(backend, canaries):
     assert all(n < FREE_SPACE_SLACK for n in lost.values()), f"free space lost: {lost}"
 
 
-def test_killed_oracle_leaves_nothing(canaries):
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_killed_oracle_leaves_nothing(backend, canaries):
     """SIGKILL to the oracle mid-check: the loose child, the jail and every helper die too."""
-    _killed_mid_check(canaries, [canaries.submit("survive_oracle_kill.py")], jobs="1")
+    files = [canaries.submit("survive_oracle_kill.py")]
+    _killed_mid_check(canaries, files, "--jobs", "1", "--sandbox", _backend(backend))
 
 
 def test_killed_oracle_with_a_pool_leaves_nothing(canaries):
     """The same with ``--jobs 2``: the pool's processes die with the oracle."""
     files = [canaries.submit("survive_oracle_kill.py"), canaries.submit("slow_correct.py")]
-    _killed_mid_check(canaries, files, jobs="2")
+    _killed_mid_check(canaries, files, "--jobs", "2")
 
 
-def _killed_mid_check(canaries: Canaries, files: list[Path], jobs: str) -> None:
-    argv = [*COMMAND, *map(str, files), *QUICK, "--jobs", jobs, "--json"]
+def _killed_mid_check(canaries: Canaries, files: list[Path], *options: str) -> None:
+    argv = [*COMMAND, *map(str, files), *QUICK, *options, "--json"]
     process = subprocess.Popen(
         argv,
         cwd=canaries.workdir,
@@ -792,6 +794,17 @@ def test_control_characters_in_file_names(canaries):
             raw = sorted(set(RAW_CONTROLS.findall(text)))
             assert not raw, f"raw control characters {raw!r} in:\n{text[:3000]}"
     assert [r["verdict"] for r in run.document["results"]] == ["fail", "pass"]
+
+
+def test_reports_do_not_overwrite_each_other(canaries):
+    """A file named so that its report's name is a classmate's (``zoë`` and ``zo_``): each
+    file still gets its own report, and the classmate's says PASS."""
+    classmate = canaries.submit(HONEST, as_name=f"zo\u00eb-{canaries.uid}.py")
+    hostile = canaries.submit("fake_report_output.py", as_name=f"zo_-{canaries.uid}.py")
+    run = oracle(canaries, [classmate, hostile], *QUICK, "--jobs", "1")
+    assert_held(run, canaries, [classmate, hostile], hostile=[1])
+    firsts = sorted(report.splitlines()[0].split()[0] for report in run.reports.values())
+    assert firsts == ["FAIL", "PASS"], firsts
 
 
 @pytest.mark.parametrize("attack", CLOSURES)
