@@ -9,21 +9,22 @@ outcome is asserted from outside:
   in its exit status;
 - **nothing read**: fresh canaries (a root-only file, a world-readable file, a
   classmate's file, a token in the oracle's environment, a key in its session
-  keyring) appear nowhere in the
-  standard output, standard error, JSON or reports, and neither does
-  ``ATTACK-SUCCEEDED``, which an attack prints when it got what it was after;
+  keyring) appear nowhere in the standard output, standard error, JSON or
+  reports, and neither does ``ATTACK-SUCCEEDED``, which an attack prints when
+  it got what it was after;
 - **nothing written or reached**: no file named with the run's marker exists
   anywhere the attack aimed at, the canary sockets accepted no connection and
   the canary terminal received nothing, the oracle's temporary folder is empty;
 - **nothing left running**: a few seconds after the command ends, no process
   of the host carries the run's process name or names its files;
+- **the oracle unharmed**: no traceback, and its peak memory stays small;
 - **a verdict for every file**: the command ends normally, with one result per
   file, also in a batch with an honest file beside the hostile one.
 
 Files whose docstring calls them a template hold ``"@@NAME@@"`` strings; the
 canaries replace them (:meth:`Canaries.fill`) with paths made for the test.
-A single run gives both forms of the report: the JSON on standard output and the
-text reports of ``--reports``; the text on standard output has tests of its own.
+Every run writes ``--reports``, so a JSON run is checked in both forms of the
+report; every lone attack is also run in the text format on standard output.
 
 The tests need the namespaces: they skip, saying why, where
 :func:`backprop_oracle.sandbox.sandbox_available` finds no backend. The attacks
@@ -735,6 +736,7 @@ def _killed_mid_check(canaries: Canaries, files: list[Path], *options: str) -> N
         assert process.poll() is None, "the check ended before the oracle could be killed"
         assert time.monotonic() < until, "the attack's child never appeared"
         family = _descendants(process.pid)
+        assert family, "no process below the oracle's was seen"
         process.kill()
         process.wait()
     finally:
