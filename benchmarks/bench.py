@@ -43,7 +43,7 @@ Array = NDArray[np.float64]
 LAM = 1e-4
 # A peer is timed only if it computes the same numbers: the loss to 1e-12 of
 # itself and the gradient to 1e-10 of the gradient's scale (independent float64
-# implementations agree to ~1e-13 of it; see property_tests/tolerances.py).
+# implementations agree to ~1e-13 of it; see backprop_oracle/tolerances.py).
 PEER_LOSS_RTOL = 1e-12
 PEER_GRAD_RTOL = 1e-10
 
