@@ -60,9 +60,10 @@ class Change(NamedTuple):
     original: str
     mutated: str
 
-    def entry(self) -> str:
-        """The line that would list this change (the reason left to be written)."""
-        return f"- `{self.module}` `{self.function}`: `{self.original}` -> `{self.mutated}` REASON"
+    def entry(self, reason: str = "REASON") -> str:
+        """The line that lists this change (by default, with its reason left to be written)."""
+        key = f"- `{self.module}` `{self.function}`: `{self.original}` -> `{self.mutated}`"
+        return f"{key} {reason}"
 
 
 def mutmut_results(mutmut: str) -> dict[str, str]:
@@ -190,7 +191,9 @@ def main() -> int:
         f"{len(equivalent)} mutants that were not killed"
     )
     for change in sorted(set(listed) - used):
-        print(f"  warning: no surviving mutant makes the listed change {change.entry()}")
+        print(
+            f"  warning: no surviving mutant makes the listed change {change.entry(listed[change])}"
+        )
     undetected = [name for name in not_killed if name not in equivalent]
     print(f"not killed and not listed as equivalent: {len(undetected)}")
     for name in undetected:
