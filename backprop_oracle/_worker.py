@@ -27,6 +27,7 @@ import inspect
 import json
 import os
 import resource
+import signal
 import struct
 import sys
 import traceback
@@ -348,6 +349,72 @@ def _take_descriptors() -> None:
     os.close(null)
 
 
+# ------------------------------------------------------- System V memory
+
+#: ``(audit architecture, shmget, msgget)`` by machine: the system calls that make
+#: System V shared memory segments and message queues.
+_SYSV_CALLS = {
+    "x86_64": (0xC000003E, 29, 68),
+    "aarch64": (0xC00000B7, 194, 186),
+}
+
+
+def _refuse_sysv_memory() -> bool:
+    """Make ``shmget`` and ``msgget`` fail with EPERM in this process and its children.
+
+    A System V segment or message queue holds memory that no mapping shows: a
+    segment filled, detached and kept is outside the address-space limit. A
+    seccomp filter, unlike an audit hook, cannot be removed by the code it
+    filters, and children inherit it. Returns False where the machine or the
+    kernel offers no filter (the segments then die with the jail's IPC
+    namespace at the end of the check).
+    """
+    import ctypes
+
+    calls = _SYSV_CALLS.get(os.uname().machine)
+    if calls is None:
+        return False
+    arch, shmget, msgget = calls
+    allow, refuse = 0x7FFF0000, 0x00050000 | 1  # SECCOMP_RET_ALLOW, SECCOMP_RET_ERRNO | EPERM
+    load, equal, at_least, ret = 0x20, 0x15, 0x35, 0x06  # BPF_LD|W|ABS, JEQ|K, JGE|K, RET|K
+    program = [
+        (load, 0, 0, 4),  # the architecture
+        (equal, 0, 6, arch),  # another one: allow (its numbers are not these)
+        (load, 0, 0, 0),  # the system call's number
+        (at_least, 3, 0, 0x40000000),  # x32's numbers: refuse them all
+        (equal, 2, 0, shmget),
+        (equal, 1, 0, msgget),
+        (ret, 0, 0, allow),
+        (ret, 0, 0, refuse),
+        (ret, 0, 0, allow),
+    ]
+
+    class Instruction(ctypes.Structure):
+        _fields_ = [
+            ("code", ctypes.c_ushort),
+            ("jt", ctypes.c_ubyte),
+            ("jf", ctypes.c_ubyte),
+            ("k", ctypes.c_uint),
+        ]
+
+    class Program(ctypes.Structure):
+        _fields_ = [("len", ctypes.c_ushort), ("filter", ctypes.POINTER(Instruction))]
+
+    instructions = (Instruction * len(program))(*(Instruction(*i) for i in program))
+    fprog = Program(len(program), instructions)
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.prctl.argtypes = [
+        ctypes.c_int,
+        ctypes.c_ulong,
+        ctypes.c_void_p,
+        ctypes.c_ulong,
+        ctypes.c_ulong,
+    ]
+    if libc.prctl(38, 1, None, 0, 0) != 0:  # PR_SET_NO_NEW_PRIVS
+        return False
+    return bool(libc.prctl(22, 2, ctypes.addressof(fprog), 0, 0) == 0)  # PR_SET_SECCOMP, FILTER
+
+
 def main(argv: list[str]) -> None:
     """``_worker.py SUBMISSION FUNCTION SCRATCH SITE ALLOW_AUTODIFF PROCESSES``.
 
@@ -358,6 +425,9 @@ def main(argv: list[str]) -> None:
     """
     path, function, scratch, site, allow_autodiff, processes = argv
     _take_descriptors()
+    # A write past the file-size limit then fails with EFBIG, which the submission
+    # sees, instead of killing the worker with SIGXFSZ.
+    signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
     proto_in, proto_out = REQUESTS, REPLIES
     sys.stdout = open(1, "w", buffering=1, closefd=False)  # noqa: SIM115
     sys.stderr = open(2, "w", buffering=1, closefd=False)  # noqa: SIM115
@@ -367,6 +437,7 @@ def main(argv: list[str]) -> None:
         limit = int(processes) if hard == resource.RLIM_INFINITY else min(int(processes), hard)
         resource.setrlimit(resource.RLIMIT_NPROC, (limit, limit))
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+    _refuse_sysv_memory()
     if site:
         sys.path.append(site)
 

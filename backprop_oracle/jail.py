@@ -118,7 +118,11 @@ class Limits:
     open_files : int
         Descriptor limit (``RLIMIT_NOFILE``) of every process.
     scratch_bytes : int
-        Size of the ``/scratch`` tmpfs: writing past it fails with ENOSPC.
+        Size of the ``/scratch`` tmpfs: writing past it fails with ENOSPC. Also
+        the file-size limit (``RLIMIT_FSIZE``) of every process: an in-memory
+        file (``memfd_create``) written with ``write`` maps nothing, so the
+        address-space limit does not see it; each such file stops here, and
+        ``open_files`` of them bound what they can hold in all.
     scratch_inodes : int
         Number of files ``/scratch`` may hold (``nr_inodes``; the ``unshare``
         backend only: bwrap's ``--tmpfs`` takes no inode count).
@@ -129,7 +133,7 @@ class Limits:
     memory: int = 2 << 30
     cpu_seconds: int = 600
     processes: int = 64
-    open_files: int = 256
+    open_files: int = 64
     scratch_bytes: int = 64 << 20
     scratch_inodes: int = 4096
     output_bytes: int = 16 << 20
@@ -150,6 +154,7 @@ class Limits:
             (resource.RLIMIT_AS, self.memory, self.memory),
             (resource.RLIMIT_CPU, self.cpu_seconds, self.cpu_seconds + 1),
             (resource.RLIMIT_NOFILE, self.open_files, self.open_files),
+            (resource.RLIMIT_FSIZE, self.scratch_bytes, self.scratch_bytes),
             # A crash leaves no core file (and no time spent writing one).
             (resource.RLIMIT_CORE, 0, 0),
         )
