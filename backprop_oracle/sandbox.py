@@ -57,6 +57,7 @@ float64 bytes of exactly the length the request implies, read with
 import contextlib
 import fcntl
 import functools
+import itertools
 import json
 import math
 import os
@@ -149,11 +150,15 @@ ALWAYS_PROTECTIONS = (
 # the grader's session keys would be readable in the jail), execute the backend.
 _LAUNCHER = """
 import ctypes, fcntl, os, resource, sys
-parent, moves, limits, command = int(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4:]
+parent, moves, limits, cgroup = int(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4]
+command = sys.argv[5:]
 libc = ctypes.CDLL(None)
 libc.prctl(1, 9, 0, 0, 0)  # PR_SET_PDEATHSIG, SIGKILL
 if os.getppid() != parent:  # the oracle died before the line above
     os._exit(1)
+if cgroup:  # every process of the jail is charged to this memory cgroup
+    with open(cgroup, "w") as procs:
+        procs.write(str(os.getpid()))
 keyctl = {"x86_64": 250, "aarch64": 219, "riscv64": 219}.get(os.uname().machine)
 if keyctl is not None:
     libc.syscall(keyctl, 1, None)  # KEYCTL_JOIN_SESSION_KEYRING, a new anonymous one
@@ -463,7 +468,10 @@ def _unshare_command(jail: Jail, userns: int | None) -> list[str]:
 
 
 def _launcher(
-    command: list[str], moves: Sequence[tuple[int, int]], limits: Limits | None
+    command: list[str],
+    moves: Sequence[tuple[int, int]],
+    limits: Limits | None,
+    cgroup: Path | None = None,
 ) -> list[str]:
     """``command`` wrapped in :data:`_LAUNCHER`: ``moves`` are ``(number in the child, fd)``.
 
@@ -480,8 +488,67 @@ def _launcher(
         str(os.getpid()),
         ",".join(f"{target}:{fd}" for target, fd in moves),
         ",".join(f"{which}:{soft}:{hard}" for which, soft, hard in rlimits),
+        "" if cgroup is None else str(cgroup / "cgroup.procs"),
         *command,
     ]
+
+
+_CGROUPS = itertools.count()
+
+
+def _memory_cgroup(limit: int) -> Path | None:
+    """A new memory cgroup below the oracle's own, limited to ``limit`` bytes.
+
+    The address-space limit is per process and sees only mappings; a memory
+    cgroup counts everything the jail's processes hold together, in-memory
+    files and scratch's tmpfs pages included, and the kernel's OOM killer
+    stops the jail at ``limit``. cgroup v1's memory hierarchy or a v2 tree
+    with the memory controller delegated; None where neither is writable
+    (the grader is not root, or the machine gives no such cgroup), and the
+    per-process limits are then all there is.
+    """
+    try:
+        lines = Path("/proc/self/cgroup").read_text().splitlines()
+    except OSError:
+        return None
+    where = [line.split(":", 2) for line in lines if line.count(":") >= 2]
+    v1 = [path for _, controllers, path in where if "memory" in controllers.split(",")]
+    v2 = [path for number, controllers, path in where if number == "0" and not controllers]
+    if v1:
+        parent, limit_file = (
+            Path("/sys/fs/cgroup/memory") / v1[0].lstrip("/"),
+            "memory.limit_in_bytes",
+        )
+    elif v2:
+        parent, limit_file = Path("/sys/fs/cgroup") / v2[0].lstrip("/"), "memory.max"
+    else:
+        return None
+    cgroup = parent / f"backprop-oracle-{os.getpid()}-{next(_CGROUPS)}"
+    try:
+        cgroup.mkdir()
+    except OSError:
+        return None
+    try:
+        (cgroup / limit_file).write_text(str(limit))
+    except OSError:
+        _remove_cgroup(cgroup)
+        return None
+    return cgroup
+
+
+def _remove_cgroup(cgroup: Path) -> None:
+    """Remove an emptied cgroup (the kernel may take a moment to empty it)."""
+    until = time.monotonic() + 2.0
+    while True:
+        try:
+            cgroup.rmdir()
+            return
+        except FileNotFoundError:
+            return
+        except OSError:
+            if time.monotonic() > until:
+                return
+            time.sleep(0.01)
 
 
 def _pipe_with(data: bytes) -> int:
@@ -526,6 +593,7 @@ class _Running:
     output: int  # read end of the worker's descriptors 1 and 2
     exited: int  # a pidfd of the backend: readable once it has exited
     sandboxed: bool
+    cgroup: Path | None = None  # the jail's memory cgroup, removed once it is empty
 
     def close_fds(self) -> None:
         for fd in (self.requests, self.replies, self.output, self.exited):
@@ -576,6 +644,7 @@ def _launch(
     limits: Limits,
     cwd: str,
     sandboxed: bool,
+    cgroup: Path | None = None,
 ) -> _Running:
     """Start ``command`` with the protocol's pipes at 3 and 4, output at 1 and 2.
 
@@ -592,7 +661,7 @@ def _launch(
         opened += [out_read, out_write]
         moves = [(REQUESTS, req_read), (REPLIES, rep_write), *inputs]
         process = subprocess.Popen(
-            _launcher(command, moves, limits),
+            _launcher(command, moves, limits, cgroup),
             stdin=subprocess.DEVNULL,
             stdout=out_write,
             stderr=out_write,
@@ -613,13 +682,20 @@ def _launch(
     for fd in ours:
         os.set_blocking(fd, False)
     exited = os.pidfd_open(process.pid)
-    return _Running(process, req_write, rep_read, out_read, exited, sandboxed)
+    return _Running(process, req_write, rep_read, out_read, exited, sandboxed, cgroup)
 
 
 def _start_jail(jail: Jail, backend: str, userns: int | None) -> _Running:
     """Start ``jail`` with ``backend``."""
     command, env, inputs = _backend(jail, backend, userns)
-    return _launch(command, env, inputs, jail.limits, "/", sandboxed=True)
+    # The whole jail may hold its address-space limit and a full scratch.
+    cgroup = _memory_cgroup(jail.limits.memory + jail.limits.scratch_bytes)
+    try:
+        return _launch(command, env, inputs, jail.limits, "/", sandboxed=True, cgroup=cgroup)
+    except BaseException:
+        if cgroup is not None:
+            _remove_cgroup(cgroup)
+        raise
 
 
 def _probe(backend: str) -> str | None:
@@ -656,6 +732,8 @@ def _probe(backend: str) -> str | None:
             said = os.read(running.output, 4096).decode(errors="replace").strip()
     finally:
         running.close_fds()
+        if running.cgroup is not None:
+            _remove_cgroup(running.cgroup)
     if status != 0:
         last = said.splitlines()[-1] if said else f"exit status {status}"
         return f"{backend} failed: {last}"
@@ -869,6 +947,8 @@ class Worker:
             os.close(fd)
         self._drain_output(running, check=False)
         running.close_fds()
+        if running.cgroup is not None:
+            _remove_cgroup(running.cgroup)
 
     def output(self, limit: int = OUTPUT_QUOTE) -> str:
         """The start of what the submission printed, over all its workers.

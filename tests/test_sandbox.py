@@ -891,3 +891,45 @@ def test_with_allow_autodiff_a_jax_file_runs_in_the_jail(tmp_path, backend):
     assert reply.status == "ok", reply.message
     np.testing.assert_allclose(reply.grad, 3 * W**2)
     assert reply.loss == pytest.approx(float(np.sum(W**3)))
+
+
+def _own_memory_cgroups() -> list[str]:
+    """The memory cgroups this process has made for its jails, where it can make any."""
+    made = []
+    for base in (Path("/sys/fs/cgroup/memory"), Path("/sys/fs/cgroup")):
+        if base.is_dir():
+            made += [str(p) for p in base.rglob(f"backprop-oracle-{os.getpid()}-*")]
+    return made
+
+
+def test_the_whole_jail_shares_one_memory_limit_and_leaves_no_cgroup(tmp_path, backend):
+    path = _attack(
+        tmp_path,
+        """
+        import os, time
+        # Four children of 256 MiB each: every one is inside the 768 MiB address-space
+        # limit, together they are not (and not inside 768 MiB + 8 MiB of scratch).
+        pids, piece = [], 256 << 20
+        for _ in range(4):
+            pid = os.fork()
+            if pid == 0:
+                block = bytearray(piece)
+                for i in range(0, piece, 4096):
+                    block[i] = 1
+                time.sleep(60)
+                os._exit(0)
+            pids.append(pid)
+        time.sleep(3)
+        alive = [pid for pid in pids if os.waitpid(pid, os.WNOHANG) == (0, 0)]
+        print("RESULT " + json.dumps({"alive": len(alive)}))
+        """,
+    )
+    probe = sandbox._memory_cgroup(1 << 20)
+    if probe is None:
+        pytest.skip("no memory cgroup can be made here (not root, or none delegated)")
+    sandbox._remove_cgroup(probe)
+    _, seen, _ = _run(path, backend, memory=768 << 20, scratch_bytes=8 << 20)
+    # The kernel's OOM killer keeps the jail within memory + scratch = 776 MiB,
+    # the worker's own memory included: at most two children of 256 MiB live.
+    assert seen["alive"] <= 2, seen
+    assert _own_memory_cgroups() == []
