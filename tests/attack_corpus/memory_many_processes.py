@@ -54,9 +54,9 @@ time.sleep(0.5)
 alive = [pid for pid in pids if os.waitpid(pid, os.WNOHANG) == (0, 0)]
 total = PIECE * len(alive)
 if total >= SIZE:
-    print(f"ATTACK-SUCCEEDED: holding {total >> 20} MiB over {children} processes")
+    print(f"ATTACK-SUCCEEDED: holding {total >> 20} MiB over {len(alive)} live processes")
 else:
-    print(f"attack: only {total >> 20} MiB over {children} processes")
+    print(f"attack: only {total >> 20} MiB over {len(alive)} live processes of {children}")
 
 
 def loss_and_grad(W, X, T, layer_sizes, lam):

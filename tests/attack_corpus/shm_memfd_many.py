@@ -41,8 +41,9 @@ def _fill(budget):
 
 
 report_read, report_write = os.pipe()
-total = _fill(SIZE)
+total = own = _fill(SIZE)
 children = 0
+held_by = {}
 while total < SIZE and children < 40:
     try:
         pid = os.fork()
@@ -58,7 +59,11 @@ while total < SIZE and children < 40:
     got = os.read(report_read, 8)
     if len(got) < 8 or int.from_bytes(got, "little") == 0:
         break
-    total += int.from_bytes(got, "little")
+    held_by[pid] = int.from_bytes(got, "little")
+    total += held_by[pid]
+# Only what the processes still alive hold counts (a limit may have killed some since).
+time.sleep(1)
+total = own + sum(n for pid, n in held_by.items() if os.waitpid(pid, os.WNOHANG) == (0, 0))
 if total >= SIZE:
     print(f"ATTACK-SUCCEEDED: holding {total >> 20} MiB in memfds ({children} children)")
 else:
