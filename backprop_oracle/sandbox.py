@@ -122,6 +122,8 @@ _GRACE_SECONDS = 1.0
 #: Process (and thread) limit with ``allow_autodiff``: JAX started 16 threads on
 #: two cores, and its pools grow with the number of cores.
 AUTODIFF_PROCESSES = 512
+#: Descriptor limit with ``allow_autodiff`` (JAX crashed with SIGSEGV under 64).
+AUTODIFF_OPEN_FILES = 256
 
 SANDBOX_PROTECTIONS = (
     "user, mount, network and PID namespaces over a minimal root file system: the "
@@ -844,6 +846,8 @@ class Worker:
             scratch_bytes=scratch_bytes,
             output_bytes=output_limit,
             processes=processes or (AUTODIFF_PROCESSES if allow_autodiff else Limits.processes),
+            # XLA keeps files open per compiled program and thread pool.
+            open_files=AUTODIFF_OPEN_FILES if allow_autodiff else Limits.open_files,
         )
         self.output_limit = output_limit
         #: A host folder for the worker's files, only when it is not jailed.

@@ -33,13 +33,11 @@ that they are live (they read only the project's sources and a classmate's file)
 """
 
 import contextlib
-import ctypes
 import importlib.util
 import json
 import os
 import pty
 import re
-import resource
 import secrets
 import shutil
 import signal
@@ -471,27 +469,30 @@ def _environment(canaries: Canaries, **extra: str) -> dict[str, str]:
     return env
 
 
-_LIBC = ctypes.CDLL(None, use_errno=True)
-_LIBC.syscall.restype = ctypes.c_long
-_SYS_ADD_KEY, _SYS_KEYCTL = 248, 250  # x86_64
-_KEYCTL_JOIN_SESSION_KEYRING, _KEY_SPEC_SESSION_KEYRING = 1, -3
+# Run in a fresh interpreter that then executes the oracle: Python code between fork
+# and exec (``preexec_fn``) in this test process, where JAX's threads may already run,
+# could deadlock, and JAX's fork warning would fail the test.
+_PREPARE = """
+import ctypes, os, resource, sys
+address_space, key, argv = int(sys.argv[1]), bytes.fromhex(sys.argv[2]), sys.argv[3:]
+if address_space:
+    resource.setrlimit(resource.RLIMIT_AS, (address_space, address_space))
+if sys.platform == "linux" and os.uname().machine == "x86_64":
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.syscall.restype = ctypes.c_long
+    if libc.syscall(250, 1, None) < 0:  # keyctl(KEYCTL_JOIN_SESSION_KEYRING, NULL)
+        os._exit(121)
+    ring = ctypes.c_long(-3)  # KEY_SPEC_SESSION_KEYRING
+    if libc.syscall(248, b"user", b"bpo-attack-canary", key, ctypes.c_size_t(len(key)), ring) < 0:
+        os._exit(122)  # add_key failed
+os.execv(argv[0], argv)
+"""
 
 
-def _prepare(address_space: int | None, key: bytes):
-    """What the oracle's process does before it starts: the address-space limit, and a new
-    session keyring of its own holding the canary key (never the host's session keyring)."""
-
-    def prepare() -> None:
-        if address_space is not None:
-            resource.setrlimit(resource.RLIMIT_AS, (address_space, address_space))
-        if sys.platform == "linux" and os.uname().machine == "x86_64":
-            if _LIBC.syscall(_SYS_KEYCTL, _KEYCTL_JOIN_SESSION_KEYRING, None) < 0:
-                os._exit(121)
-            name, ring = b"bpo-attack-canary", ctypes.c_long(_KEY_SPEC_SESSION_KEYRING)
-            if _LIBC.syscall(_SYS_ADD_KEY, b"user", name, key, ctypes.c_size_t(len(key)), ring) < 0:
-                os._exit(122)
-
-    return prepare
+def _prepare(address_space: int | None, key: bytes) -> list[str]:
+    """What runs the oracle's command: the address-space limit, and a new session keyring
+    of its own holding the canary key (never the host's session keyring)."""
+    return [sys.executable, "-I", "-S", "-c", _PREPARE, str(address_space or 0), key.hex()]
 
 
 def oracle(
@@ -515,14 +516,13 @@ def oracle(
     started = time.monotonic()
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
         process = subprocess.Popen(
-            argv,
+            [*_prepare(address_space, canaries.keyring_token.encode()), *argv],
             cwd=canaries.workdir,
             env=env or _environment(canaries),
             stdin=subprocess.DEVNULL,
             stdout=out,
             stderr=err,
             start_new_session=True,
-            preexec_fn=_prepare(address_space, canaries.keyring_token.encode()),
         )
         while True:
             pid, status, usage = os.wait4(process.pid, os.WNOHANG)
@@ -720,14 +720,13 @@ def test_killed_oracle_with_a_pool_leaves_nothing(canaries):
 def _killed_mid_check(canaries: Canaries, files: list[Path], *options: str) -> None:
     argv = [*COMMAND, *map(str, files), *QUICK, *options, "--json"]
     process = subprocess.Popen(
-        argv,
+        [*_prepare(ORACLE_ADDRESS_SPACE, canaries.keyring_token.encode()), *argv],
         cwd=canaries.workdir,
         env=_environment(canaries),
         stdin=subprocess.DEVNULL,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
         start_new_session=True,
-        preexec_fn=_prepare(ORACLE_ADDRESS_SPACE, canaries.keyring_token.encode()),
     )
     try:
         until = time.monotonic() + 120
