@@ -86,7 +86,7 @@ def typecheck(session: nox.Session) -> None:
 
 @nox.session
 def mutation(session: nox.Session) -> None:
-    """Mutation testing of the four mathematical modules (mutmut), then the mutation score."""
+    """Mutation testing of the four mathematical modules and the engine (mutmut), then the score."""
     session.install("-e", ".[test]", "mutmut==3.8.1")
     session.env["HYPOTHESIS_PROFILE"] = "dev"
     if not session.posargs:
