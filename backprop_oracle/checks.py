@@ -518,6 +518,13 @@ def _read_source(path: Path) -> str:
         info = os.fstat(fd)
         if not stat.S_ISREG(info.st_mode):
             raise CannotJudge("it is not a regular file (a folder, FIFO, socket or device)")
+        if info.st_nlink > 1:
+            # A hard link names someone else's file as surely as a symbolic one does,
+            # and the oracle may read more than any student.
+            raise CannotJudge(
+                f"it is one of {info.st_nlink} hard links to the same file; the oracle "
+                "checks only a file of its own (give a copy)"
+            )
         if info.st_size > MAX_SOURCE_BYTES:
             raise CannotJudge(
                 f"it is {info.st_size} bytes long; a submission may be at most "

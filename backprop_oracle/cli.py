@@ -301,8 +301,15 @@ def main(argv: Sequence[str] | None = None) -> int:
             parser.error(f"--reports {args.reports}: {exc.strerror}")
     results = check_files(args.files, options, args.jobs)
     if args.reports is not None:
+        taken: set[str] = set()
         for result in results:
-            (args.reports / report_name(result)).write_text(text_report(result) + "\n")
+            # Two names may flatten alike (zoë and zo_): the later one gets a number.
+            name, n = report_name(result), 1
+            while name in taken:
+                n += 1
+                name = report_name(result).removesuffix(".txt") + f"-{n}.txt"
+            taken.add(name)
+            (args.reports / name).write_text(text_report(result) + "\n")
     if args.json:
         print(json_report(results))
     elif len(results) == 1:

@@ -261,6 +261,9 @@ def _hint(value: object) -> dict[str, Any]:
             and all(_small_int(s, 1, MAX_LAYER) for s in sizes)
         ):
             raise _Forged("the hinted layer sizes are not a short list of small positive ints")
+        implied = sum((a + 1) * b for a, b in itertools.pairwise(sizes))
+        if implied > MAX_PARAMS:  # the oracle would allocate arrays of that size
+            raise _Forged(f"the hinted layer sizes imply {implied} parameters, over {MAX_PARAMS}")
         hint["layer_sizes"] = list(sizes)
     if "n_params" in value:
         if not _small_int(value["n_params"], 1, MAX_PARAMS):
