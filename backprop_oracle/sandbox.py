@@ -76,6 +76,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+import manual_backprop as mb
 from backprop_oracle._worker import (
     MAX_HEADER,
     MAX_ITEM,
@@ -261,7 +262,7 @@ def _hint(value: object) -> dict[str, Any]:
             and all(_small_int(s, 1, MAX_LAYER) for s in sizes)
         ):
             raise _Forged("the hinted layer sizes are not a short list of small positive ints")
-        implied = sum((a + 1) * b for a, b in itertools.pairwise(sizes))
+        implied = mb.n_params(sizes)
         if implied > MAX_PARAMS:  # the oracle would allocate arrays of that size
             raise _Forged(f"the hinted layer sizes imply {implied} parameters, over {MAX_PARAMS}")
         hint["layer_sizes"] = list(sizes)
