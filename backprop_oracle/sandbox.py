@@ -909,6 +909,8 @@ class Worker:
         self.close()
         if time.monotonic() >= self._deadline_at:
             raise WorkerDied("timeout", self._deadline_message())
+        if self.printed_too_much:  # the limit is over all workers: a new one could print nothing
+            raise WorkerDied("crash", self.output_message())
         try:
             self._running = self._launch()
         except (OSError, subprocess.SubprocessError) as exc:
@@ -991,9 +993,19 @@ class Worker:
     def _deadline_message(self) -> str:
         return f"the file's deadline of {self.deadline:g} s has passed"
 
-    def _output_message(self) -> str:
+    @property
+    def printed_too_much(self) -> bool:
+        """Whether the submission has printed past :attr:`output_limit` (over all its
+        workers): every further call is stopped at once, so nothing more can be judged."""
+        return self.output_bytes > self.output_limit
+
+    def output_message(self) -> str:
+        """What a ``crash`` finding says once the submission printed past the limit."""
         mib = self.output_limit / (1 << 20)
-        return f"your file printed more than {mib:g} MiB; it was stopped there"
+        return (
+            f"your file printed more than {mib:g} MiB, the most a submission may print; "
+            "it was stopped there (print less: remove or shorten its debugging output)"
+        )
 
     def _drain_output(self, running: _Running, check: bool = True) -> bool:
         """Read what the worker printed so far, never blocking; False at end of output."""
@@ -1010,9 +1022,9 @@ class Worker:
             if room > 0:
                 self._kept += chunk[:room]
             self.output_bytes += len(chunk)
-            if check and self.output_bytes > self.output_limit:
+            if check and self.printed_too_much:
                 self.close()
-                raise WorkerDied("crash", self._output_message())
+                raise WorkerDied("crash", self.output_message())
 
     def _wait(self, running: _Running, fd: int, event: int, until: float, wait: float) -> None:
         """Wait until ``fd`` is ready, draining output; raises when the worker is gone."""

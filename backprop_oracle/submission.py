@@ -4,7 +4,7 @@ Every call takes and returns canonical vectors (SPEC section 2): the vector
 sent is rearranged into the layout the submission is judged in, and the
 gradient it returns is read back from that layout. A worker that dies is
 restarted, and the call's reply says so; a hang, tampering, a worker that
-keeps dying, or the file's deadline ends the search
+keeps dying, output past the worker's limit, or the file's deadline ends the search
 (:class:`~backprop_oracle.search.StopSearch`) with the finding that says why.
 """
 
@@ -105,10 +105,17 @@ class Submission:
         """The submission's answer at canonical ``W``; a hang or garbled answer stops the search."""
         if time.monotonic() >= self.deadline_at:
             raise StopSearch(Finding("timeout", self.deadline_message))
+        if self.worker.printed_too_much:
+            raise StopSearch(Finding("crash", self.worker.output_message()))
         W_sent = W if self.style == "closure" else to_layout(W, layer_sizes, self.layout)
         try:
             reply = self.worker.call(W_sent, X, T, layer_sizes, lam)
         except WorkerDied as died:
+            if self.worker.printed_too_much:
+                # Not this problem's fault, and every later call would be stopped the
+                # same way: the search ends here, with no finding about the numbers
+                # (a second call that "returned nothing" is not a not-repeatable).
+                raise StopSearch(Finding("crash", died.message)) from None
             if died.kind in ("timeout", "tampering") or self.worker.starts > MAX_RESTARTS:
                 where = ""
                 if layer_sizes:
