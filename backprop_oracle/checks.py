@@ -1,32 +1,48 @@
-"""Checking one submission: the order of the work, the calls, and the verdict.
+"""Checking one submission: the order of the work, the calls, and the verdicts of its parts.
 
-The order of work for one file:
+A file is judged in the parts of a rubric (:mod:`.rubric`). The order of work:
 
-1. read its source for forbidden imports;
-2. start a worker (:mod:`.sandbox`) that imports it and finds the function;
-3. with ``--layout auto``, find the layout its numbers fit (:mod:`.layout_detection`);
-4. draw problems (:mod:`.problems`) through Hypothesis (:mod:`.search`) and,
+1. read its source (its SHA-256 gives the seed, unless ``--seed`` is given) and
+   scan it for forbidden imports;
+2. start a worker (:mod:`.sandbox`) per function the rubric names, which
+   imports the file and finds the function; a function it lacks makes its
+   parts "not implemented";
+3. with ``--layout auto`` or ``--activation auto``, find the layout and the
+   activation the function's numbers fit (:mod:`.layout_detection`,
+   :mod:`.activation_detection`), on the problems of its first part it answers;
+4. for each part with problems, in the rubric's order: draw problems of the
+   part's family (:mod:`.problems`) through Hypothesis (:mod:`.search`) and,
    for each, call the submission twice (the same bits twice: it is pure) and
    compare with the reference (:func:`manual_backprop.loss_and_grad`) by the
-   rules of :mod:`.rules`; the first failing problem is shrunk by Hypothesis
-   to the smallest one that still fails the same way;
-5. at that smallest counterexample, compare the submission's gradient with
-   finite differences of its *own* loss, which separates "your gradient is
-   wrong" from "your gradient is right, but for another loss", and name the
-   known mistake that explains its numbers (:mod:`.diagnosis`);
-6. collect what the worker's guard refused (forbidden imports, writes,
-   processes, network) and what the submission patched.
+   rules of :mod:`.rules`; the first failing problem is shrunk to the smallest
+   one that still fails the same way. A submission that raises on the first
+   :data:`REFUSALS` problems of a part, answering none, has not implemented it;
+5. at the part's smallest counterexample, compare the submission's gradient
+   with finite differences of its *own* loss, which separates "your gradient
+   is wrong" from "your gradient is right, but for another loss", and name
+   the known mistake that explains its numbers (:mod:`.diagnosis`), on
+   diagnostic problems of the part's own family;
+6. a ``contract`` part judges every call the other parts made: changed
+   inputs, a second call that differs, a reply of the wrong form, a
+   non-finite result on ordinary problems;
+7. collect what the worker's guard refused (forbidden imports, writes,
+   processes, network) and what the submission patched: findings of the
+   whole file, which void every part's points.
 
-A one-argument ``fun(W)`` (the exercise's closure style) gets steps 1, 2, the
-purity and repeatability checks, and the finite differences at every drawn ``W``;
-its verdict is at best ``consistent``, never ``pass``.
+A failure, crash, timeout or refusal in one part never stops the others: a
+hang ends the part (and restarts the worker for the next one).
 
-Time: every phase shares one deadline per file (``Options.file_timeout``);
-every call to the worker is capped by what is left of it, and a phase the
-deadline stops ends the check with a ``timeout`` finding that names it. A
-search cut short by its share of the deadline before
-:func:`~backprop_oracle.search.minimum_examples` problems is a ``timeout``
-finding too: a file never passes on a handful of examples.
+A one-argument ``fun(W)`` (the exercise's closure style) gets steps 1 and 2,
+the purity and repeatability checks, and the finite differences at every drawn
+``W``; its one part's verdict is at best ``consistent``, never ``pass``, and it
+scores nothing.
+
+Time: every part shares one deadline per file (``Options.file_timeout``); a
+part may use its share of what is left (what is left, over the parts still to
+run), drawing problems for :data:`~backprop_oracle.search.SEARCH_SHARE` of it
+and shrinking until :data:`~backprop_oracle.search.SHRINK_SHARE`. A search
+cut short before :func:`~backprop_oracle.search.minimum_examples` problems is
+a ``timeout`` finding: a part never passes on a handful of examples.
 
 Whatever goes wrong in the oracle itself while it checks a file, the file gets
 the verdict ``error`` (:func:`check_file` never raises); so does a file that
@@ -35,12 +51,13 @@ link), and any file when the sandbox cannot be set up and ``--no-sandbox`` was
 not given.
 """
 
+import hashlib
 import math
 import os
-import random
 import stat
 import time
 import traceback
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -51,12 +68,14 @@ from numpy.typing import NDArray
 
 import manual_backprop as mb
 from backprop_oracle._worker import AUTODIFF, PROJECT
+from backprop_oracle.activation_detection import detect_activation
 from backprop_oracle.diagnosis import diagnose
-from backprop_oracle.findings import KINDS, Case, Finding, Result
+from backprop_oracle.findings import INFORMATIVE, KINDS, Case, Finding, PartResult, Result
 from backprop_oracle.inert import PathHider, display_name
 from backprop_oracle.layout_detection import detect_layout
 from backprop_oracle.layouts import to_layout
 from backprop_oracle.problems import Problem
+from backprop_oracle.rubric import ORDINARY_LOGIT, Family, Part, default_rubric
 from backprop_oracle.rules import (
     NoDerivative,
     compare_gradient,
@@ -74,18 +93,38 @@ from backprop_oracle.search import (
     Search,
     StopSearch,
     closure_weights,
-    full_problems,
+    family_problems,
     minimum_examples,
 )
 from backprop_oracle.submission import Submission
 from manual_backprop.gradcheck import gradient_scale, loss_rounding, relu_piece
 
-__all__ = ["FILE_SECONDS", "MAX_SOURCE_BYTES", "CannotJudge", "Options", "check_file"]
+__all__ = [
+    "DEFAULT_EXAMPLES",
+    "FILE_SECONDS",
+    "MAX_SOURCE_BYTES",
+    "REFUSALS",
+    "CannotJudge",
+    "Options",
+    "check_file",
+    "file_seed",
+]
 
 Array = NDArray[np.float64]
 
 #: Failures about the numbers, which a known mistake may explain.
 NUMERIC_KINDS = frozenset({"loss-mismatch", "gradient-mismatch", "non-finite"})
+#: Findings that break the contract but say nothing of the numbers: they fail
+#: only the ``contract`` part (a part that checks numbers goes on searching).
+CONTRACT_ONLY = frozenset({"mutates-input", "not-repeatable"})
+#: What a ``contract`` part judges, over every call of the other parts
+#: (``non-finite`` only on ordinary problems: at saturating weights it is the
+#: ``stability`` part's).
+CONTRACT_KINDS = CONTRACT_ONLY | {"bad-return", "non-finite"}
+#: A part whose first this-many problems all raise, none answered, is "not implemented".
+REFUSALS = 10
+#: Problems per part, unless the rubric or ``--examples`` says otherwise.
+DEFAULT_EXAMPLES = 100
 #: What a worker's reply status means, as a finding kind.
 _STATUS_KINDS = {
     "exit": "crash",
@@ -96,12 +135,11 @@ _STATUS_KINDS = {
 }
 
 
-#: Default deadline for one file, every phase included (``--file-timeout``). A
-#: correct file is checked on 200 examples in 3 to 4.5 s on this project's 2-core
-#: machine, idle or with a load average of 5; the search may use half of the
-#: deadline (60 s, over 10 times that), so a correct file still finishes on a
-#: machine loaded several times over, and a wrong one keeps time to be shrunk
-#: and diagnosed.
+#: Default deadline for one file, every part and phase included (``--file-timeout``).
+#: A correct file is checked with the default rubric in about 5 s on this project's
+#: 2-core machine (see the README); over twenty times that leaves a correct file
+#: time to finish on a machine loaded several times over, and a wrong one time to
+#: be shrunk and diagnosed in each part.
 FILE_SECONDS = 120.0
 #: A submission larger than this is not read (no exercise answer comes near it).
 MAX_SOURCE_BYTES = 4 << 20
@@ -109,17 +147,21 @@ MAX_SOURCE_BYTES = 4 << 20
 
 @dataclass(frozen=True)
 class Options:
-    """How to check: SPEC section 5's command-line options.
+    """How to check: the command line's options.
 
-    ``timeout`` bounds the import and each call, ``file_timeout`` the whole
-    check of one file; ``sandbox`` is the backend (``auto``, ``bwrap``,
-    ``unshare``), used unless ``isolate`` is False (``--no-sandbox``).
+    ``parts`` is the rubric, narrowed (None: the default rubric);
+    ``function`` and ``activation`` apply to the parts that do not fix their
+    own (``activation`` may be ``auto``); ``examples`` overrides every part's
+    number of problems; ``timeout`` bounds the import and each call,
+    ``file_timeout`` the whole check of one file; ``sandbox`` is the backend
+    (``auto``, ``bwrap``, ``unshare``), used unless ``isolate`` is False
+    (``--no-sandbox``); ``seed`` None derives the seed from the file.
     """
 
     function: str = "loss_and_grad"
     activation: str = "sigmoid"
     layout: str = "canonical"
-    examples: int = 200
+    examples: int | None = None
     seed: int | None = None
     timeout: float = 10.0
     memory: int = 2 << 30
@@ -127,10 +169,30 @@ class Options:
     isolate: bool = True
     file_timeout: float = FILE_SECONDS
     sandbox: str = "auto"
+    parts: tuple[Part, ...] | None = None
+
+    def rubric(self) -> list[Part]:
+        """The parts to judge."""
+        return list(self.parts) if self.parts is not None else default_rubric()
 
 
 class CannotJudge(Exception):
     """The oracle cannot judge this file; the message says why (the verdict ``error``)."""
+
+
+class _NotImplemented(StopSearch):
+    """A part's first problems were all refused: it is not implemented."""
+
+
+def file_seed(source: bytes) -> int:
+    """The seed of a file's check when none is given: from its content, so the same
+    file always gets the same problems and the same report."""
+    return int.from_bytes(hashlib.sha256(source).digest()[:4], "big")
+
+
+def _part_seed(seed: int, name: str) -> int:
+    """Each part's own seed, from the file's: parts draw independently."""
+    return int.from_bytes(hashlib.sha256(f"{seed}/{name}".encode()).digest()[:4], "big")
 
 
 def _during(finding: Finding, phase: str) -> Finding:
@@ -150,50 +212,95 @@ def _jsonable(array: Array) -> Any:
     return [_jsonable(a) for a in array]
 
 
-class _Check:
-    """Checking one file: its phases in order, the calls they make, and the findings."""
+def _family_arguments(family: Family) -> dict[str, Any]:
+    """``family`` as the keyword arguments of the diagnosis and the detections."""
+    return {"hidden": family.hidden, "outputs": family.outputs, "lam_range": family.lam}
 
-    def __init__(self, path: Path, source: str, options: Options, started: float) -> None:
+
+@dataclass(frozen=True)
+class _Source:
+    """A family a part draws problems from, and the activation they are judged in."""
+
+    family: Family
+    activation: str
+
+
+class _PartCheck:
+    """Checking one part: its search, its counterexample, its diagnosis and its verdict.
+
+    Parameters
+    ----------
+    part : Part
+        The part, narrowed.
+    submission : Submission
+        The part's function, started.
+    sources : list of _Source
+        The families of problems to draw (one, or those of the parts a
+        ``like`` part takes).
+    options : Options
+        How to check.
+    seed : int
+        The part's seed.
+    share : float
+        The seconds this part may use from now on.
+    """
+
+    def __init__(
+        self,
+        part: Part,
+        submission: Submission,
+        sources: list[_Source],
+        options: Options,
+        seed: int,
+        share: float,
+    ) -> None:
+        self.part = part
+        self.submission = submission
+        self.sources = sources
         self.options = options
-        self.source = source
-        self.findings: list[Finding] = []
-        self.started = started
-        budget = options.file_timeout
-        self.deadline_at = started + budget
-        self.seed = options.seed if options.seed is not None else random.randrange(2**32)
+        self.seed = seed
+        self.share = share
+        self.examples = options.examples or part.examples or DEFAULT_EXAMPLES
+        now = time.monotonic()
         self.search = Search(
-            self.seed,
-            options.examples,
-            search_until=started + SEARCH_SHARE * budget,
-            shrink_until=started + SHRINK_SHARE * budget,
+            seed,
+            self.examples,
+            search_until=now + SEARCH_SHARE * share,
+            shrink_until=now + SHRINK_SHARE * share,
         )
-        worker = Worker(
-            path,
-            options.function,
-            options.timeout,
-            options.memory,
-            options.allow_autodiff,
-            options.isolate,
-            backend=options.sandbox,
-            # Its own clock starts now, a few milliseconds after ``started``.
-            deadline=budget,
-        )
-        #: Judged in ``options.layout``; ``auto`` is resolved by :meth:`run`.
-        self.submission = Submission(
-            worker,
-            "canonical" if options.layout == "auto" else options.layout,
-            self.deadline_at,
-            f"the file's deadline of {budget:g} s (--file-timeout) has passed",
-        )
+        self.findings: list[Finding] = []
+        #: The smallest case seen of each contract kind (see :data:`CONTRACT_KINDS`).
+        self.contract: dict[str, Case] = {}
+        #: Problems answered (a reply of any form but an exception), and the refusals
+        #: (exceptions) met before the first answer.
+        self.answered = 0
+        self.refusals: list[str] = []
+        self.not_implemented = False
         self.counterexample: dict[str, Any] | None = None
         #: What the check is doing now, for a timeout's message.
-        self.phase = "the import"
+        self.phase = "the search"
 
     # ---------------------------------------------------------------- cases
 
     def _add_once(self, finding: Finding | None) -> None:
         if finding is not None and all(f.kind != finding.kind for f in self.findings):
             self.findings.append(finding)
+
+    def _contract(self, case: Case, finding: Finding) -> None:
+        """Keep ``case`` as the contract part's evidence of ``finding``, when it is the smallest."""
+        best = self.contract.get(finding.kind)
+        if best is None or case.size < best.size:
+            self.contract[finding.kind] = Case(
+                case.W,
+                case.X,
+                case.T,
+                case.layer_sizes,
+                case.lam,
+                case.activation,
+                [finding],
+                loss=case.loss,
+                reference_loss=case.reference_loss,
+            )
 
     def reply_findings(self, case: Case, reply: Reply) -> bool:
         """Findings from one reply's form; True when its numbers can be compared."""
@@ -236,16 +343,38 @@ class _Check:
                 )
             )
 
+    def _sort_out(self, case: Case) -> Case:
+        """Move the findings that only break the contract to the contract's evidence."""
+        ordinary = self.part.family.weights == "ordinary"
+        for finding in case.findings:
+            if finding.kind in CONTRACT_ONLY or (
+                finding.kind in CONTRACT_KINDS and (ordinary or self.submission.style == "closure")
+            ):
+                self._contract(case, finding)
+        case.findings = [f for f in case.findings if f.kind not in CONTRACT_ONLY]
+        return case
+
     def evaluate(self, problem: Problem) -> Case:
-        """Put one problem to a full-signature submission and compare with the reference."""
+        """Put one problem to the submission and compare with the reference."""
         case = Case(
             np.asarray(problem.W, dtype=np.float64),
             np.asarray(problem.X, dtype=np.float64),
             np.asarray(problem.T, dtype=np.float64),
             list(problem.layer_sizes),
             float(problem.lam),
+            problem.activation,
         )
-        args = (case.W, case.X, case.T, case.layer_sizes, case.lam, self.options.activation)
+        args = (case.W, case.X, case.T, case.layer_sizes, case.lam, case.activation)
+        try:
+            with np.errstate(all="ignore"):
+                logits = mb.forward(case.W, case.X, case.layer_sizes, case.activation)
+            largest = float(np.max(np.abs(logits)))
+        except ValueError:  # the logits overflow float64: saturated beyond any doubt
+            largest = math.inf
+        if self.part.family.weights == "ordinary":
+            assume(largest <= ORDINARY_LOGIT)
+        else:
+            assume(not largest <= ORDINARY_LOGIT)  # beyond it, or not even finite
         try:
             reference_loss, reference_grad = mb.loss_and_grad(*args)
         except ValueError:  # the loss overflows float64 here: no reference to compare with
@@ -253,12 +382,18 @@ class _Check:
         case.reference_loss, case.reference_grad = reference_loss, reference_grad
         # relu'(0) may be taken as 0 (the reference) or 1 (SPEC section 1): both are
         # right, so a problem with a hidden pre-activation exactly at 0 decides nothing.
-        assume(
-            not (self.options.activation == "relu" and on_a_kink(case.W, case.X, case.layer_sizes))
-        )
+        assume(not (case.activation == "relu" and on_a_kink(case.W, case.X, case.layer_sizes)))
         first = self.submission.call(case.W, case.X, case.T, case.layer_sizes, case.lam)
+        if first.status == "exception" and self.answered == 0:
+            # Raised before any answer: a problem the file was not written for.
+            self.refusals.append(first.message)
+            if len(self.refusals) >= REFUSALS:
+                self.not_implemented = True
+                raise _NotImplemented
+            assume(False)
+        self.answered += 1
         if not self.reply_findings(case, first):
-            return case
+            return self._sort_out(case)
         self.repeat(case, first)
         assert first.loss is not None
         assert first.grad is not None
@@ -269,7 +404,7 @@ class _Check:
         case.loss_ratio, case.gradient_ratio = loss.ratio, gradient.ratio
         case.blocks = gradient.blocks
         case.findings += [f for f in (loss.finding, gradient.finding) if f is not None]
-        return case
+        return self._sort_out(case)
 
     def evaluate_closure(self, drawn: tuple[int, float, int]) -> Case:
         """Put one ``W`` to a ``fun(W)`` submission: form, purity, repeatability, consistency.
@@ -283,6 +418,7 @@ class _Check:
         empty = np.zeros((0, 0))
         case = Case(W, empty, np.zeros(0), [], 0.0)
         first = self.submission.call(W, empty, case.T, [], 0.0)
+        self.answered += 1
         if not self.reply_findings(case, first):
             return case
         self.repeat(case, first)
@@ -304,9 +440,9 @@ class _Check:
 
         piece, rounding = None, 0.0
         if self.submission.style != "closure":
-            args = (case.W, case.X, case.T, case.layer_sizes, case.lam, self.options.activation)
+            args = (case.W, case.X, case.T, case.layer_sizes, case.lam, case.activation)
             rounding = loss_rounding(*args)
-            if self.options.activation == "relu":
+            if case.activation == "relu":
                 piece = relu_piece(case.X, case.layer_sizes)
         finding = self_consistency(
             own_loss,
@@ -325,21 +461,50 @@ class _Check:
     # ------------------------------------------------------------------ phases
 
     def run(self) -> None:
-        """Every check, in order; findings accumulate in ``self.findings``.
+        """The search, then the conclusions; findings accumulate in ``self.findings``.
 
-        A hang, tampering or the file's deadline ends the check wherever it
-        happens, also outside the search (finding the layout, or the length of
-        a ``fun(W)``'s ``W``), with a finding that names the phase.
+        A hang, tampering or the file's deadline ends the part wherever it
+        happens, with a finding that names the phase.
         """
         try:
-            self._phases()
+            if self.submission.style == "closure":
+                self._closure()
+            else:
+                strategy = [(s.activation, s.family) for s in self.sources]
+                self.search.run(family_problems(strategy), self.evaluate)
+                if self.not_implemented or (self.answered == 0 and self.refusals):
+                    self.not_implemented = True
+                    return
+                self._searched()
+            self.conclude()
         except StopSearch as stop:
-            self._stop(stop)
+            if stop.finding is not None:
+                self._add_once(_during(stop.finding, self.phase))
 
-    def _stop(self, stop: StopSearch) -> None:
-        """Record why the current phase stopped, naming it."""
-        if stop.finding is not None:
-            self._add_once(_during(stop.finding, self.phase))
+    def _closure(self) -> None:
+        self.phase = "finding the length of W"
+        n = self.submission.closure_length()
+        if n is None:
+            self.findings.append(
+                Finding(
+                    "missing-function",
+                    f"{self.submission.worker.function}(W) takes one argument and the module "
+                    "does not say how long W is: define layer_sizes (or W0) at module level",
+                )
+            )
+            return
+        self.phase = "the search"
+        self.search.run(closure_weights(n), self.evaluate_closure)
+        self._searched()
+        self.findings.append(
+            Finding(
+                "note",
+                f"{self.submission.worker.function}(W) takes one argument, so its data and "
+                "layer sizes are its own: no comparison with the reference was possible; only "
+                "its return values, purity, repeatability and the agreement of its gradient "
+                "with finite differences of its own loss were checked",
+            )
+        )
 
     def _searched(self) -> None:
         """What the search's end says: why it stopped, and whether it judged enough problems."""
@@ -348,16 +513,18 @@ class _Check:
             self._add_once(_during(search.stopped, search.stopped_phase))
         if search.failures or search.stopped is not None:
             return
-        minimum = minimum_examples(options.examples)
-        share = SEARCH_SHARE * options.file_timeout
-        budget = f"{share:g} s of the file's {options.file_timeout:g} s, --file-timeout"
+        minimum = minimum_examples(self.examples)
+        budget = (
+            f"{SEARCH_SHARE * self.share:.3g} s, this part's share of the file's "
+            f"{options.file_timeout:g} s (--file-timeout)"
+        )
         if search.examples >= minimum:
             if search.ran_out:
                 self.findings.append(
                     Finding(
                         "note",
                         f"the search's time budget ({budget}) ended it after {search.examples} "
-                        f"of the {options.examples} examples asked for (a pass needs {minimum})",
+                        f"of the {self.examples} examples asked for (a pass needs {minimum})",
                     )
                 )
             return
@@ -370,57 +537,20 @@ class _Check:
             Finding(
                 "timeout",
                 f"only {search.examples} of the minimum {minimum} examples ran within the "
-                f"budget ({budget}): a file does not pass on fewer; its calls are too slow "
+                f"budget ({budget}): a part does not pass on fewer; its calls are too slow "
                 "(or give it a larger --file-timeout)",
                 {"phase": "the search", "examples": search.examples, "minimum": minimum},
             )
         )
 
-    def _phases(self) -> None:
-        forbidden = PROJECT if self.options.allow_autodiff else AUTODIFF + PROJECT
-        ready, findings = self.submission.start(self.source, forbidden)
-        for finding in findings:  # "while importing the submission: ..." names the phase
-            if finding.kind == "timeout":
-                finding.details["phase"] = "the import"
-            self.findings.append(finding)
-        if not ready:
-            return
-        if self.submission.style == "closure":
-            self.phase = "finding the length of W"
-            n = self.submission.closure_length()
-            if n is None:
-                self.findings.append(
-                    Finding(
-                        "missing-function",
-                        f"{self.options.function}(W) takes one argument and the module does not "
-                        "say how long W is: define layer_sizes (or W0) at module level",
-                    )
-                )
-                return
-            self.phase = "the search"
-            self.search.run(closure_weights(n), self.evaluate_closure)
-            self._searched()
-            self.findings.append(
-                Finding(
-                    "note",
-                    f"{self.options.function}(W) takes one argument, so its data and layer sizes "
-                    "are its own: no comparison with the reference was possible; only its "
-                    "return values, purity, repeatability and the agreement of its gradient "
-                    "with finite differences of its own loss were checked",
-                )
-            )
-        else:
-            if self.options.layout == "auto":
-                self.phase = "layout detection (--layout auto)"
-                self.submission.layout = "canonical"  # send and read back vectors unchanged
-                self.submission.layout, note = detect_layout(
-                    self.submission.answer, self.options.activation
-                )
-                self.findings.append(note)
-            self.phase = "the search"
-            self.search.run(full_problems(self.options.activation), self.evaluate)
-            self._searched()
-        self.conclude()
+    def _source_of(self, case: Case) -> _Source:
+        """The family ``case`` was drawn from (for a diagnosis on that family's problems)."""
+        for source in self.sources:
+            if source.activation == case.activation and source.family.contains(
+                case.layer_sizes, case.lam
+            ):
+                return source
+        return self.sources[0]
 
     def conclude(self) -> None:
         """Finite differences at the counterexample; the findings of the smallest failures."""
@@ -440,7 +570,8 @@ class _Check:
             try:
                 self.self_consistency(case, coordinates)
             except StopSearch as stop:
-                self._stop(stop)
+                if stop.finding is not None:
+                    self._add_once(_during(stop.finding, self.phase))
             kinds = {f.kind for f in case.findings}
             if "loss-mismatch" in kinds and "gradient-inconsistent" not in kinds:
                 case.findings.append(
@@ -457,49 +588,377 @@ class _Check:
             self._add_once(finding)
         if self.submission.style != "closure" and set(failures) & NUMERIC_KINDS:
             self.phase = "the diagnosis"
+            source = self._source_of(case)
             try:
                 self.findings += diagnose(
                     self.submission.answer,
                     case,
                     failures,
                     self.submission.layout,
-                    self.options.activation,
+                    source.activation,
+                    **_family_arguments(source.family),
                 )
             except StopSearch as stop:
-                self._stop(stop)
-        self.counterexample = self.describe(case)
+                if stop.finding is not None:
+                    self._add_once(_during(stop.finding, self.phase))
+        self.counterexample = describe(case, self.submission)
 
-    # ---------------------------------------------------------------- verdict
+    def result(self) -> PartResult:
+        """The part's verdict and evidence."""
+        family = _family_dict(self.part, self.sources, self.submission)
+        if self.not_implemented:
+            first = self.refusals[0] if self.refusals else "no answer"
+            return PartResult(
+                self.part.name,
+                "not-implemented",
+                self.part.max_score,
+                self.part.title,
+                [
+                    Finding(
+                        "note",
+                        f"not implemented: the submission raised on each of the first "
+                        f"{len(self.refusals)} problems of this part and answered none; "
+                        f"the first said: {first}",
+                    )
+                ],
+                family=family,
+                seed=self.seed,
+                visibility=self.part.visibility,
+                reason=f"every problem tried raised (the first: {first.splitlines()[-1][:200]})"
+                if self.refusals
+                else "no problem was answered",
+            )
+        failing = any(f.kind not in INFORMATIVE for f in self.findings)
+        closure = self.submission.style == "closure"
+        verdict = "fail" if failing else ("consistent" if closure else "pass")
+        return PartResult(
+            self.part.name,
+            verdict,
+            self.part.max_score,
+            self.part.title,
+            self.findings,
+            self.counterexample,
+            family,
+            self.search.examples,
+            self.seed,
+            self.part.visibility,
+        )
 
-    def describe(self, case: Case) -> dict[str, Any]:
-        """The counterexample as SPEC's JSON object."""
-        if self.submission.style == "closure":
-            return {
-                "kind": case.kind,
-                "function": self.options.function,
-                "style": "closure",
-                "n_params": int(case.W.size),
-                "W": _jsonable(case.W),
-                "loss": case.loss,
-            }
+
+def _family_dict(part: Part, sources: Sequence[_Source], submission: Submission) -> dict[str, Any]:
+    """A part's problems, for the JSON: the families, the function, activation and layout."""
+    if submission.style == "closure":
+        return {"function": submission.worker.function, "style": "closure"}
+    families = [{**s.family.as_dict(), "activation": s.activation} for s in sources]
+    described: dict[str, Any] = dict(families[0]) if len(families) == 1 else {"families": families}
+    return {**described, "function": submission.worker.function, "layout": submission.layout}
+
+
+def describe(case: Case, submission: Submission) -> dict[str, Any]:
+    """A counterexample as SPEC's JSON object."""
+    function = submission.worker.function
+    if submission.style == "closure":
         return {
             "kind": case.kind,
-            "function": self.options.function,
-            "layer_sizes": case.layer_sizes,
-            "activation": self.options.activation,
-            "layout": self.submission.layout,
-            "n_samples": int(case.X.shape[0]),
-            "lam": case.lam,
-            "loss": {"submission": case.loss, "reference": case.reference_loss},
-            "blocks": case.blocks,
-            "W": _jsonable(to_layout(case.W, case.layer_sizes, self.submission.layout)),
-            "X": _jsonable(case.X),
-            "T": _jsonable(case.T),
+            "function": function,
+            "style": "closure",
+            "n_params": int(case.W.size),
+            "W": _jsonable(case.W),
+            "loss": case.loss,
         }
+    return {
+        "kind": case.kind,
+        "function": function,
+        "layer_sizes": case.layer_sizes,
+        "activation": case.activation,
+        "layout": submission.layout,
+        "n_samples": int(case.X.shape[0]),
+        "lam": case.lam,
+        "loss": {"submission": case.loss, "reference": case.reference_loss},
+        "blocks": case.blocks,
+        "gradient_scale": case.scale,
+        "W": _jsonable(to_layout(case.W, case.layer_sizes, submission.layout)),
+        "X": _jsonable(case.X),
+        "T": _jsonable(case.T),
+    }
 
 
-def _read_source(path: Path) -> str:
-    """The submission's text, read without following a link or blocking on a FIFO.
+class _FileCheck:
+    """Checking one file: its workers, its detections, and each part in turn."""
+
+    def __init__(self, path: Path, source: bytes, options: Options, started: float) -> None:
+        self.path = path
+        self.options = options
+        self.text = source.decode("utf-8", errors="replace")
+        self.started = started
+        self.deadline_at = started + options.file_timeout
+        self.seed = options.seed if options.seed is not None else file_seed(source)
+        self.parts = options.rubric()
+        #: The file's own findings: the source scan, the import, the detections, tampering.
+        self.findings: list[Finding] = []
+        self.submissions: dict[str, Submission] = {}
+        #: Why a function cannot be called (its parts are then not implemented, or fail).
+        self.unusable: dict[str, tuple[str, str]] = {}
+        self.import_failed = False
+        self.results: dict[str, PartResult] = {}
+        self.checks: dict[str, _PartCheck] = {}
+        #: Per function: the layout and activation found (``auto``), once found.
+        self.layout_found: dict[str, str] = {}
+        self.activation_found: dict[str, str] = {}
+        self.style = "full"
+
+    def _add(self, finding: Finding) -> None:
+        if all((f.kind, f.message) != (finding.kind, finding.message) for f in self.findings):
+            self.findings.append(finding)
+
+    def workers(self) -> list[Worker]:
+        """Every worker started, the first function's first."""
+        return [s.worker for s in self.submissions.values()]
+
+    def submission(self, function: str) -> Submission | None:
+        """The started submission of ``function``, or None (:attr:`unusable` says why)."""
+        if function in self.submissions:
+            return self.submissions[function]
+        if function in self.unusable:
+            return None
+        options = self.options
+        budget = max(self.deadline_at - time.monotonic(), 0.001)
+        worker = Worker(
+            self.path,
+            function,
+            options.timeout,
+            options.memory,
+            options.allow_autodiff,
+            options.isolate,
+            backend=options.sandbox,
+            deadline=budget,
+        )
+        submission = Submission(
+            worker,
+            "canonical" if options.layout == "auto" else options.layout,
+            self.deadline_at,
+            f"the file's deadline of {options.file_timeout:g} s (--file-timeout) has passed",
+        )
+        self.submissions[function] = submission
+        forbidden = PROJECT if options.allow_autodiff else AUTODIFF + PROJECT
+        ready, findings = submission.start(self.text, forbidden)
+        missing = [f for f in findings if f.kind == "missing-function"]
+        for finding in findings:
+            if finding.kind == "timeout":  # "while importing the submission: ..."
+                finding.details["phase"] = "the import"
+            if finding.kind != "missing-function":
+                self._add(finding)
+        if ready:
+            return submission
+        if missing:
+            self.unusable[function] = ("not-implemented", missing[0].message)
+        else:
+            self.import_failed = True
+            self.unusable[function] = ("fail", "the file could not be imported (see the findings)")
+        return None
+
+    # ------------------------------------------------------------- detections
+
+    def _detect(self, submission: Submission, part: Part, family: Family) -> None:
+        """``--layout auto`` and ``--activation auto`` for ``submission``'s function, on
+        ``family``'s problems; a detection that got no answer is tried again at the next part."""
+        function = submission.worker.function
+        arguments = _family_arguments(family)
+        activation = part.activation or self.options.activation
+        if self.options.activation == "auto" and part.activation is None:
+            if function not in self.activation_found:
+                found, note = detect_activation(submission.answer, submission.layout, **arguments)
+                if "activation" in note.details:
+                    self.activation_found[function] = found
+                self._add(note)
+            activation = self.activation_found.get(function, "sigmoid")
+        if self.options.layout == "auto" and function not in self.layout_found:
+            submission.layout = "canonical"  # send and read back vectors unchanged
+            found, note = detect_layout(submission.answer, activation, **arguments)
+            submission.layout = found
+            if "layout" in note.details:
+                self.layout_found[function] = found
+            self._add(note)
+
+    def activation(self, part: Part, function: str) -> str:
+        """The hidden activation ``part`` is judged in."""
+        if part.activation is not None:
+            return part.activation
+        if self.options.activation == "auto":
+            return self.activation_found.get(function, "sigmoid")
+        return self.options.activation
+
+    # ------------------------------------------------------------------ parts
+
+    def _plain(self, part: Part, verdict: str, reason: str, family: dict[str, Any]) -> PartResult:
+        """A part judged without a search: skipped, not implemented, or failed with the file."""
+        findings = []
+        if verdict in ("skipped", "not-implemented"):
+            findings.append(Finding("note", f"{verdict}: {reason}"))
+        return PartResult(
+            part.name,
+            verdict,
+            part.max_score,
+            part.title,
+            findings,
+            family=family,
+            seed=_part_seed(self.seed, part.name),
+            visibility=part.visibility,
+            reason=reason,
+        )
+
+    def _sources(self, part: Part, function: str) -> tuple[list[_Source], str]:
+        """The families ``part`` draws from, or none and why."""
+        if not part.like:
+            return [_Source(part.family, self.activation(part, function))], ""
+        sources, left_out = [], []
+        for name in part.like:
+            other = next(p for p in self.parts if p.name == name)
+            result = self.results.get(name)
+            if (other.function or self.options.function) != function:
+                left_out.append(f"{name} (another function)")
+            elif result is None or result.verdict in ("skipped", "not-implemented", "error"):
+                left_out.append(f"{name} ({result.verdict if result else 'not judged'})")
+            else:
+                family = Family(other.family.hidden, other.family.outputs, other.family.lam)
+                family = Family(family.hidden, family.outputs, family.lam, part.family.weights)
+                sources.append(_Source(family, self.activation(other, function)))
+        why = (
+            ""
+            if sources
+            else f"none of the parts it takes its problems from: {', '.join(left_out)}"
+        )
+        return sources, why
+
+    def _numbers(self, part: Part, remaining: int) -> PartResult:
+        """Judge one part that checks numbers."""
+        function = part.function or self.options.function
+        shown = _family_dict_plain(part, function)
+        if part.skipped:
+            return self._plain(part, "skipped", part.skipped, shown)
+        submission = self.submission(function)
+        if submission is None:
+            verdict, why = self.unusable[function]
+            return self._plain(part, verdict, why, shown)
+        if submission.style == "closure" and function != self.options.function:
+            why = (
+                f"{function}(W) takes one argument; this part needs "
+                f"{function}(W, X, T, layer_sizes, lam)"
+            )
+            return self._plain(part, "not-implemented", why, shown)
+        if not part.like and submission.style != "closure":
+            self._detect(submission, part, part.family)
+        sources, why = self._sources(part, function)
+        if not sources:
+            return self._plain(part, "not-implemented", why, shown)
+        share = max(self.deadline_at - time.monotonic(), 0.0) / remaining
+        check = _PartCheck(
+            part, submission, sources, self.options, _part_seed(self.seed, part.name), share
+        )
+        self.checks[part.name] = check
+        try:
+            check.run()
+        except CannotJudge as exc:
+            return self._plain(part, "error", f"not judged: {exc}", shown)
+        return check.result()
+
+    def _contract(self, part: Part) -> PartResult:
+        """The contract part: every call the other parts made, judged for its form."""
+        shown = {
+            "checks": "contract",
+            "parts": [p.name for p in self.parts if p.checks == "numbers"],
+        }
+        answered = sum(c.answered for c in self.checks.values())
+        if answered == 0:
+            return self._plain(part, "not-implemented", "no part got an answer to judge", shown)
+        evidence: dict[str, tuple[Case, Submission]] = {}
+        for check in self.checks.values():
+            for kind, case in check.contract.items():
+                if kind not in evidence or case.size < evidence[kind][0].size:
+                    evidence[kind] = (case, check.submission)
+        findings = [evidence[kind][0].findings[0] for kind in sorted(evidence, key=KINDS.index)]
+        counterexample = None
+        if evidence:
+            case, submission = evidence[min(evidence, key=KINDS.index)]
+            counterexample = describe(case, submission)
+        return PartResult(
+            part.name,
+            "fail" if findings else "pass",
+            part.max_score,
+            part.title,
+            findings,
+            counterexample,
+            shown,
+            answered,
+            None,
+            part.visibility,
+        )
+
+    def run(self) -> None:
+        """Every part, own families first, then those that take others' (``like``), then the
+        contract; results in :attr:`results`."""
+        first = self.submission(self.options.function)
+        if first is not None and first.style == "closure":
+            self.style = "closure"
+            self._closure(first)
+            return
+        numbers = [p for p in self.parts if p.checks == "numbers"]
+        order = [p for p in numbers if not p.like] + [p for p in numbers if p.like]
+        remaining = sum(not p.skipped for p in order)
+        for part in order:
+            self.results[part.name] = self._numbers(part, max(remaining, 1))
+            remaining -= not part.skipped
+        for part in self.parts:
+            if part.checks == "contract":
+                self.results[part.name] = self._contract(part)
+
+    def _closure(self, submission: Submission) -> None:
+        """A ``fun(W)``: one part, self-consistency only, worth nothing."""
+        total = sum(p.max_score for p in self.parts)
+        part = Part(
+            submission.worker.function,
+            total,
+            title=f"{submission.worker.function}(W): self-consistency only, not a reference check",
+        )
+        check = _PartCheck(
+            part,
+            submission,
+            [],
+            self.options,
+            _part_seed(self.seed, part.name),
+            max(self.deadline_at - time.monotonic(), 0.0),
+        )
+        self.checks[part.name] = check
+        check.run()
+        result = check.result()
+        # A fun(W) is never worth points: nothing was compared with the reference.
+        self.results[part.name] = result
+
+    def part_results(self) -> list[PartResult]:
+        """The parts in the rubric's order (a ``fun(W)``: its one part); a finding of the
+        whole file that fails it fails every part."""
+        if self.style == "closure":
+            results = list(self.results.values())
+        else:
+            results = [self.results[p.name] for p in self.parts if p.name in self.results]
+        voiding = [f for f in self.findings if f.kind not in INFORMATIVE]
+        if voiding and not self.import_failed:
+            for result in results:
+                if result.verdict in ("pass", "consistent"):
+                    result.verdict = "fail"
+                    result.reason = f"the whole file fails: {voiding[0].kind}"
+        return results
+
+
+def _family_dict_plain(part: Part, function: str) -> dict[str, Any]:
+    """A part's problems before any was drawn (skipped or not implemented parts)."""
+    if part.like:
+        return {"like": list(part.like), "weights": part.family.weights, "function": function}
+    return {**part.family.as_dict(), "activation": part.activation, "function": function}
+
+
+def _read_source(path: Path) -> bytes:
+    """The submission's bytes, read without following a link or blocking on a FIFO.
 
     Raises :class:`CannotJudge` for anything but a readable regular file of at
     most :data:`MAX_SOURCE_BYTES`: a symbolic link could point the oracle (which
@@ -510,6 +969,8 @@ def _read_source(path: Path) -> str:
             "it is a symbolic link; the oracle checks only a regular file of its own "
             "(give the file itself)"
         )
+    if path.is_dir():
+        raise CannotJudge(f"it is a directory; pass {display_name(path)}/*.py to check its files")
     try:
         fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
     except OSError as exc:
@@ -517,7 +978,7 @@ def _read_source(path: Path) -> str:
     try:
         info = os.fstat(fd)
         if not stat.S_ISREG(info.st_mode):
-            raise CannotJudge("it is not a regular file (a folder, FIFO, socket or device)")
+            raise CannotJudge("it is not a regular file (a FIFO, socket or device)")
         if info.st_nlink > 1:
             # A hard link names someone else's file as surely as a symbolic one does,
             # and the oracle may read more than any student.
@@ -534,7 +995,7 @@ def _read_source(path: Path) -> str:
             data = file.read(MAX_SOURCE_BYTES + 1)
     finally:
         os.close(fd)
-    return data.decode("utf-8", errors="replace")
+    return data
 
 
 def _oracle_failure(exc: BaseException) -> str:
@@ -551,18 +1012,20 @@ def _oracle_failure(exc: BaseException) -> str:
 
 
 def check_file(path: Path, options: Options) -> Result:
-    """Check one submission file; never raises (short of KeyboardInterrupt).
+    """Check one submission file in the parts of ``options``' rubric; never raises
+    (short of KeyboardInterrupt).
 
-    What the submission does becomes findings; what stops the oracle from
-    judging it (the file is not a regular file, the sandbox cannot be set up,
-    a fault of the oracle's own) becomes the verdict ``error``.
+    What the submission does becomes findings of its parts (or of the whole
+    file); what stops the oracle from judging it (the file is not a regular
+    file, the sandbox cannot be set up, a fault of the oracle's own) becomes
+    the verdict ``error``.
     """
     started = time.monotonic()
     path = Path(path)
     shown = display_name(path)
     hide = PathHider(path, shown)
     sandbox = None
-    check: _Check | None = None
+    check: _FileCheck | None = None
     try:
         if options.isolate:
             if (why := sandbox_available(options.sandbox)) is not None:
@@ -572,26 +1035,34 @@ def check_file(path: Path, options: Options) -> Result:
                 )
             sandbox = resolve_backend(options.sandbox)
         started = time.monotonic()  # the file's time starts once the sandbox is known to work
-        check = _Check(path, _read_source(path), options, started)
-        worker = check.submission.worker
-        sandbox = worker.backend
+        check = _FileCheck(path, _read_source(path), options, started)
         try:
             check.run()
         finally:
-            worker.close()
-        check.findings += check.submission.tampering(check.findings)
-        scratch = str(worker.scratch) if worker.scratch is not None else None
+            for worker in check.workers():
+                worker.close()
+        for submission in check.submissions.values():
+            for finding in submission.tampering(check.findings):
+                check._add(finding)
+        workers = check.workers()
+        scratch = next((str(w.scratch) for w in workers if w.scratch is not None), None)
         hide = PathHider(path, shown, scratch)
+        parts = check.part_results()
+        for part in parts:
+            part.findings = [Finding(f.kind, hide(f.message), f.details) for f in part.findings]
+            part.reason = hide(part.reason)
+        failing = next((p for p in parts if p.verdict == "fail" and p.counterexample), None)
         return Result(
             file=shown,
             findings=[Finding(f.kind, hide(f.message), f.details) for f in check.findings],
-            counterexample=check.counterexample,
-            output=hide(worker.output()),
+            counterexample=failing.counterexample if failing else None,
+            output=hide("".join(w.output() for w in workers)),
             seed=check.seed,
-            examples=check.search.examples,
+            examples=sum(c.search.examples for c in check.checks.values()),
             seconds=time.monotonic() - started,
-            sandbox=sandbox,
-            style=check.submission.style,
+            sandbox=workers[0].backend if workers else sandbox,
+            style=check.style,
+            parts=parts,
         )
     except CannotJudge as exc:
         error = f"not judged: {exc}"
@@ -599,12 +1070,13 @@ def check_file(path: Path, options: Options) -> Result:
         error = _oracle_failure(exc)
     finally:
         if check is not None:
-            check.submission.worker.cleanup()
+            for worker in check.workers():
+                worker.cleanup()
     return Result(
         file=shown,
         findings=[],
         seed=check.seed if check is not None else options.seed,
-        examples=check.search.examples if check is not None else 0,
+        examples=sum(c.search.examples for c in check.checks.values()) if check else 0,
         seconds=time.monotonic() - started,
         sandbox=sandbox,
         error=hide(error),

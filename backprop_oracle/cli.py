@@ -1,4 +1,5 @@
-"""``backprop-oracle``: check submissions (``check``) or print a starter file (``template``).
+"""``backprop-oracle``: check submissions (``check``), print a rubric (``rubric``) or a starter
+file (``template``).
 
 Exit status of ``check``: 0 every file passed; 1 at least one file failed, was
 only self-consistent (a ``fun(W)``) or could not be judged (``error``); 2 the
@@ -19,11 +20,29 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import replace
 from pathlib import Path
 
-from backprop_oracle.checks import FILE_SECONDS, Options, check_file
+from backprop_oracle.checks import DEFAULT_EXAMPLES, FILE_SECONDS, Options, check_file
 from backprop_oracle.findings import Result
 from backprop_oracle.inert import display_name, escape_controls
 from backprop_oracle.layouts import LAYOUTS
-from backprop_oracle.report import json_report, report_name, summary_table, text_report
+from backprop_oracle.report import (
+    for_student,
+    gradescope_report,
+    json_report,
+    report_name,
+    summary_table,
+    text_report,
+)
+from backprop_oracle.rubric import (
+    EXAMPLES,
+    OUTPUTS,
+    Part,
+    RubricError,
+    default_rubric,
+    narrow,
+    parse_hidden_layers,
+    parse_rubric,
+    rubric_text,
+)
 from backprop_oracle.sandbox import BACKENDS, resolve_backend, sandbox_available
 from backprop_oracle.search import MIN_EXAMPLES
 from backprop_oracle.template import template
@@ -40,6 +59,30 @@ _positive_int = number(int, lambda n: n >= 1, "a positive integer")
 _seed = number(int, lambda n: 0 <= n < 2**32, "an integer from 0 to 2**32 - 1")
 _mebibytes = number(int, lambda n: n >= 64, "a whole number of MiB, at least 64")
 _seconds = number(float, lambda x: math.isfinite(x) and x > 0.0, "a positive number of seconds")
+_lam = number(float, lambda x: math.isfinite(x) and x >= 0.0, "a number >= 0")
+
+
+def _hidden_layers(text: str) -> tuple[int, int]:
+    """``N`` or ``A-B`` hidden layers, for ``--hidden-layers``."""
+    try:
+        return parse_hidden_layers(text, "--hidden-layers")
+    except RubricError as exc:
+        raise argparse.ArgumentTypeError(str(exc).removeprefix("--hidden-layers: ")) from None
+
+
+DESCRIPTION = """\
+Check a student's backpropagation against the reference, in a sandbox.
+
+A check is a list of parts (a rubric), each with its own problems, verdict,
+smallest counterexample, diagnosis and points. The default rubric is the
+Week 6 exercise: ex1 (one hidden layer, binary), ex2 (2 to 5 hidden layers,
+binary), ex3 (one hidden layer, softmax), stability (the same networks at
+saturating weights) and contract (pure, repeatable, inputs unchanged, finite).
+A part scores its points when it passes and 0 otherwise; a file passes when
+every part that was not skipped passes. A part whose every problem the file
+refuses (raises on) is "not implemented". The seed of the search comes from
+the file's content unless --seed is given: the same file gets the same report.
+"""
 
 
 #: The default memory limit with --allow-autodiff: an XLA compilation per new shape
@@ -50,45 +93,88 @@ AUTODIFF_MEMORY = 8 << 30
 
 def build_parser() -> argparse.ArgumentParser:
     """The command line of SPEC section 5."""
-    parser = Parser(prog="backprop-oracle", description=__doc__.splitlines()[0])
+    parser = Parser(
+        prog="backprop-oracle",
+        description=DESCRIPTION.splitlines()[0],
+    )
     commands = parser.add_subparsers(dest="command", required=True, parser_class=Parser)
 
     check = commands.add_parser(
         "check",
         help="check submission files",
-        epilog="exit status: 0 every file passed; 1 a file failed, was only self-consistent "
+        description=DESCRIPTION,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog="exit status: 0 every file passed; 1 a file failed, was only self-consistent\n"
         "(a fun(W)) or could not be judged; 2 misuse, or no sandbox (nothing judged)",
     )
-    check.add_argument("files", nargs="+", type=Path, metavar="FILE")
+    check.add_argument(
+        "files", nargs="+", type=Path, metavar="FILE", help="the submissions, Python files"
+    )
     check.add_argument(
         "--function",
         default="loss_and_grad",
         metavar="NAME",
-        help="the function to check (default: loss_and_grad)",
+        help="the function to check, in the parts that do not name their own "
+        "(default: loss_and_grad)",
     )
     check.add_argument(
         "--activation",
-        choices=ACTIVATIONS,
+        choices=(*ACTIVATIONS, "auto"),
         default="sigmoid",
-        help="the hidden activation the submission implements",
+        help="the hidden activation, in the parts that do not fix their own; auto: find "
+        "the one the submission's numbers fit (default: sigmoid)",
     )
     check.add_argument(
         "--layout",
         choices=(*LAYOUTS, "auto"),
         default="canonical",
-        help="the submission's parameter layout (SPEC section 2); auto: find it",
+        help="the order of the parameters in W: canonical (W1 row by row, b1, W2, b2, ...), "
+        "weights-then-biases (all weights, then all biases), ng (MATLAB's unrolled "
+        "Theta = [b | W^T], column by column); auto: find it (default: canonical)",
+    )
+    check.add_argument(
+        "--rubric",
+        type=Path,
+        default=None,
+        metavar="FILE",
+        help="the parts to judge and their points, a TOML file (see: backprop-oracle "
+        "rubric); default: the Week 6 exercise",
+    )
+    check.add_argument(
+        "--hidden-layers",
+        type=_hidden_layers,
+        default=None,
+        metavar="N|A-B",
+        help="judge only networks with N (or A to B) hidden layers, in every part; a "
+        "part left without problems is skipped",
+    )
+    check.add_argument(
+        "--outputs",
+        choices=OUTPUTS,
+        default=None,
+        help="judge only binary (one sigmoid output) or multiclass (softmax) networks, in "
+        "every part; a part left without problems is skipped",
+    )
+    check.add_argument(
+        "--lam-max",
+        type=_lam,
+        default=None,
+        metavar="L",
+        help="judge only lam <= L, in every part (0: lam = 0 only)",
     )
     check.add_argument(
         "--examples",
         type=_positive_int,
-        default=Options.examples,
-        help=f"random problems to try (default: {Options.examples})",
+        default=None,
+        help=f"random problems to try in each part (default: the rubric's, else "
+        f"{DEFAULT_EXAMPLES})",
     )
     check.add_argument(
         "--seed",
         type=_seed,
         default=None,
-        help="seed of the search, to reproduce a run (default: random)",
+        help="seed of the search (default: derived from the file's content, so that the "
+        "same file always gets the same problems; the report prints it)",
     )
     check.add_argument(
         "--timeout",
@@ -102,7 +188,7 @@ def build_parser() -> argparse.ArgumentParser:
         type=_seconds,
         default=FILE_SECONDS,
         metavar="SECONDS",
-        help="deadline for one whole file, every phase included; a file whose search it "
+        help="deadline for one whole file, every part included; a part whose search it "
         f"cuts short before min(--examples, {MIN_EXAMPLES}) examples fails "
         f"(default: {FILE_SECONDS:g})",
     )
@@ -150,9 +236,28 @@ def build_parser() -> argparse.ArgumentParser:
         help="also write each file's full report to DIR, to hand back",
     )
     check.add_argument(
+        "--format",
+        choices=("text", "json", "gradescope"),
+        default="text",
+        help="text: a report (one file) or a table (several); json: one JSON document; "
+        "gradescope: Gradescope's results.json for one file (default: text)",
+    )
+    check.add_argument(
         "--json",
         action="store_true",
-        help="print one JSON document on standard output, and nothing else",
+        help="the same as --format json",
+    )
+
+    rubric = commands.add_parser(
+        "rubric",
+        help="print the default rubric (TOML, with comments), to edit and give to --rubric",
+    )
+    rubric.add_argument(
+        "--example",
+        choices=sorted(EXAMPLES),
+        default=None,
+        help="print an example rubric instead: seed-bonus adds Bonus 1, a function "
+        "loss_and_grad_relu checked with ReLU",
     )
 
     show = commands.add_parser("template", help="print a starter file with the contract")
@@ -255,13 +360,50 @@ def check_files(
     return [finished[i] for i in range(total)]
 
 
+def _rubric(args: argparse.Namespace, parser: argparse.ArgumentParser) -> tuple[Part, ...]:
+    """The rubric to judge with, narrowed; a misuse ends the command (exit 2)."""
+    if args.rubric is None:
+        parts = default_rubric()
+    else:
+        try:
+            text = args.rubric.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            parser.error(f"--rubric {args.rubric}: cannot be read: {exc}")
+        try:
+            parts = parse_rubric(text, f"--rubric {args.rubric}")
+        except RubricError as exc:
+            parser.error(str(exc))
+    parts = narrow(parts, args.hidden_layers, args.outputs, args.lam_max)
+    if all(p.skipped for p in parts if p.checks == "numbers"):
+        why = "; ".join(f"{p.name}: {p.skipped}" for p in parts if p.skipped)
+        parser.error(f"the narrowing flags leave no part to judge ({why})")
+    return tuple(parts)
+
+
+def _print(text: str) -> None:
+    """Print ``text``; a reader that stops early (``| head``) ends the command quietly."""
+    try:
+        print(text, flush=True)
+    except BrokenPipeError:
+        # Nothing more can be written; let the interpreter's last flush write nowhere.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command; returns the exit status (see the module's docstring)."""
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.command == "template":
-        sys.stdout.write(template(args.activation))
+        _print(template(args.activation).rstrip("\n"))
         return 0
+    if args.command == "rubric":
+        _print(rubric_text(args.example).rstrip("\n"))
+        return 0
+    output = "json" if args.json else args.format
+    if output == "gradescope" and len(args.files) != 1:
+        parser.error(
+            f"--format gradescope grades one submission; {len(args.files)} files were given"
+        )
     for path in args.files:
         # Only a name that leads nowhere is a misuse; a folder, a FIFO or a link is
         # that file's verdict ``error``, and the other files are still checked.
@@ -283,6 +425,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         isolate=not args.no_sandbox,
         file_timeout=args.file_timeout,
         sandbox=args.sandbox,
+        parts=_rubric(args, parser),
     )
     if options.isolate and (why := sandbox_available(options.sandbox)) is not None:
         print(
@@ -309,11 +452,13 @@ def main(argv: Sequence[str] | None = None) -> int:
                 n += 1
                 name = report_name(result).removesuffix(".txt") + f"-{n}.txt"
             taken.add(name)
-            (args.reports / name).write_text(text_report(result) + "\n")
-    if args.json:
-        print(json_report(results))
+            (args.reports / name).write_text(text_report(for_student(result)) + "\n")
+    if output == "json":
+        _print(json_report(results))
+    elif output == "gradescope":
+        _print(gradescope_report(results[0]))
     elif len(results) == 1:
-        print(text_report(results[0]))
+        _print(text_report(results[0]))
     else:
-        print(summary_table(results))
+        _print(summary_table(results))
     return 0 if all(r.passed for r in results) else 1

@@ -12,6 +12,12 @@ A result's verdict (SPEC section 5.1) is one of :data:`VERDICTS`:
     self-consistency could be checked, which is never a pass;
 ``error``
     the oracle could not judge the file (:attr:`Result.error` says why).
+
+A file is judged in parts (:mod:`.rubric`); each part has a verdict of its own,
+one of :data:`PART_VERDICTS`, and scores its ``max_score`` when it passes, 0
+otherwise. A file with parts passes when every part that was not skipped
+passes and no file-wide finding (a forbidden import, tampering, an import that
+fails) fails it.
 """
 
 from dataclasses import dataclass, field
@@ -20,7 +26,16 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-__all__ = ["INFORMATIVE", "KINDS", "VERDICTS", "Case", "Finding", "Result"]
+__all__ = [
+    "INFORMATIVE",
+    "KINDS",
+    "PART_VERDICTS",
+    "VERDICTS",
+    "Case",
+    "Finding",
+    "PartResult",
+    "Result",
+]
 
 Array = NDArray[np.float64]
 
@@ -53,6 +68,10 @@ KINDS = (
 INFORMATIVE = frozenset({"note", "warning"})
 #: The verdict words, best first.
 VERDICTS = ("pass", "consistent", "fail", "error")
+#: A part's verdict: ``not-implemented`` when the submission refused every problem
+#: of the part (or lacks its function), ``skipped`` when narrowing left the part
+#: no problem, ``error`` when the oracle could not judge it.
+PART_VERDICTS = ("pass", "consistent", "fail", "not-implemented", "skipped", "error")
 
 
 @dataclass
@@ -85,6 +104,7 @@ class Case:
     T: Array  # shape (N,) for binary targets, (N, n_L) one-hot rows for multiclass
     layer_sizes: list[int]
     lam: float
+    activation: str = "sigmoid"
     findings: list[Finding] = field(default_factory=list)
     loss: float | None = None
     grad: Array | None = None  # canonical layout
@@ -108,14 +128,67 @@ class Case:
 
 
 @dataclass
+class PartResult:
+    """The verdict on one part of a rubric, with its own evidence.
+
+    ``family`` describes the problems the part put (hidden layers, outputs,
+    ``lam``, weights, function, activation, layout); ``reason`` says why a
+    part was skipped or not implemented.
+    """
+
+    name: str
+    verdict: str
+    max_score: float
+    title: str = ""
+    findings: list[Finding] = field(default_factory=list)
+    counterexample: dict[str, Any] | None = None
+    family: dict[str, Any] = field(default_factory=dict)
+    examples: int = 0
+    seed: int | None = None
+    visibility: str = "visible"
+    reason: str = ""
+
+    def __post_init__(self) -> None:
+        if self.verdict not in PART_VERDICTS:
+            raise ValueError(f"verdict: unknown part verdict {self.verdict!r}")
+
+    @property
+    def score(self) -> float:
+        """``max_score`` for a pass, else 0."""
+        return self.max_score if self.verdict == "pass" else 0.0
+
+    def sorted_findings(self) -> list[Finding]:
+        """The findings in order of importance (stable within a kind)."""
+        return sorted(self.findings, key=lambda f: KINDS.index(f.kind))
+
+    def as_dict(self) -> dict[str, Any]:
+        """The JSON form."""
+        return {
+            "name": self.name,
+            "title": self.title,
+            "verdict": self.verdict,
+            "score": self.score,
+            "max_score": self.max_score,
+            "reason": self.reason or None,
+            "findings": [f.as_dict() for f in self.sorted_findings()],
+            "counterexample": self.counterexample,
+            "problem_family": self.family,
+            "examples": self.examples,
+            "seed": self.seed,
+        }
+
+
+@dataclass
 class Result:
     """The verdict on one file, with the evidence.
 
-    ``file`` is the submission as the user named it; ``style`` is ``full`` or
-    ``closure`` (a ``fun(W)``, checked for self-consistency only); ``sandbox``
-    names the backend that jailed the worker (``bwrap``, ``unshare``), or is
-    None when the file ran without the sandbox; ``error`` is set when the
-    oracle could not judge the file, and says why.
+    ``file`` is the submission as reports name it; ``findings`` are the
+    file's own (the source scan, the import, tampering, the layout found),
+    ``parts`` the verdicts of its parts; ``style`` is ``full`` or ``closure``
+    (a ``fun(W)``, checked for self-consistency only); ``sandbox`` names the
+    backend that jailed the worker (``bwrap``, ``unshare``), or is None when
+    the file ran without the sandbox; ``error`` is set when the oracle could
+    not judge the file, and says why.
     """
 
     file: str
@@ -128,14 +201,23 @@ class Result:
     sandbox: str | None = None
     style: str = "full"
     error: str = ""
+    parts: list[PartResult] = field(default_factory=list)
 
     @property
     def verdict(self) -> str:
-        """One of :data:`VERDICTS`: ``error``, else ``fail`` when a finding fails the file,
-        else ``consistent`` for a ``fun(W)``, else ``pass``."""
-        if self.error:
+        """One of :data:`VERDICTS`.
+
+        ``error`` when the oracle could not judge the file or one of its parts;
+        ``fail`` when a file-wide finding fails it, or a part that was not
+        skipped did not pass; ``consistent`` for a ``fun(W)`` with no failing
+        finding; else ``pass``.
+        """
+        if self.error or any(p.verdict == "error" for p in self.parts):
             return "error"
-        if any(f.kind not in INFORMATIVE for f in self.findings):
+        if any(f.kind not in INFORMATIVE for f in self.all_findings()):
+            return "fail"
+        judged = [p for p in self.parts if p.verdict != "skipped"]
+        if any(p.verdict not in ("pass", "consistent") for p in judged):
             return "fail"
         return "consistent" if self.style == "closure" else "pass"
 
@@ -144,21 +226,47 @@ class Result:
         """True only for the verdict ``pass``."""
         return self.verdict == "pass"
 
+    @property
+    def score(self) -> float:
+        """The sum of the parts' scores; 0 when a file-wide finding fails the file."""
+        if any(f.kind not in INFORMATIVE for f in self.findings):
+            return 0.0
+        return sum(p.score for p in self.parts)
+
+    @property
+    def max_score(self) -> float:
+        """The sum of the parts' ``max_score``."""
+        return sum(p.max_score for p in self.parts)
+
+    def all_findings(self) -> list[Finding]:
+        """The file's findings and every part's, each (kind and message) once."""
+        seen: set[tuple[str, str]] = set()
+        found = []
+        for finding in [*self.findings, *(f for p in self.parts for f in p.findings)]:
+            if (finding.kind, finding.message) not in seen:
+                seen.add((finding.kind, finding.message))
+                found.append(finding)
+        return found
+
     def sorted_findings(self) -> list[Finding]:
-        """The findings in order of importance (stable within a kind)."""
-        return sorted(self.findings, key=lambda f: KINDS.index(f.kind))
+        """Every finding (:meth:`all_findings`) in order of importance (stable within a kind)."""
+        return sorted(self.all_findings(), key=lambda f: KINDS.index(f.kind))
 
     def as_dict(self) -> dict[str, Any]:
-        """The JSON form of SPEC section 5, plus how the check was run.
+        """The JSON form of SPEC section 5, plus how the check was run and the parts.
 
-        ``sandbox`` is the backend's name, or ``false`` when the file ran
-        without the sandbox; ``error`` is null unless the verdict is ``error``.
+        ``findings`` holds the file's findings and every part's; ``sandbox`` is
+        the backend's name, or ``false`` when the file ran without the sandbox;
+        ``error`` is null unless the verdict is ``error``.
         """
         return {
             "file": self.file,
             "verdict": self.verdict,
+            "score": self.score,
+            "max_score": self.max_score,
             "findings": [f.as_dict() for f in self.sorted_findings()],
             "counterexample": self.counterexample,
+            "parts": [p.as_dict() for p in self.parts],
             "submission_output": self.output,
             "seed": self.seed,
             "examples": self.examples,

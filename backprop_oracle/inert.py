@@ -59,13 +59,14 @@ def escape_controls(text: str, one_line: bool = False) -> str:
 
 
 def display_name(path: Path) -> str:
-    """The name a report gives a submission: as the user gave it, or relative to the
-    current folder when an absolute path lies inside it."""
+    """The name a report gives a submission: as the user gave it; an absolute path
+    relative to the current folder when it lies inside it, else its file name alone
+    (a report never shows a folder of the grader's machine)."""
     if path.is_absolute():
         try:
             return str(path.relative_to(Path.cwd()))
         except (ValueError, OSError):
-            return str(path)
+            return path.name
     return str(path)
 
 

@@ -92,6 +92,7 @@ def architectures(
     max_width: int = 12,
     max_inputs: int = 5,
     min_hidden: int = 0,
+    output_sizes: tuple[int, ...] = (1, 2, 3, 4, 5),
 ) -> list[int]:
     """``[n_0, ..., n_L]``: 0 to ``max_hidden`` hidden layers, 1 output or 2 to 5 classes.
 
@@ -105,7 +106,7 @@ def architectures(
             sizes.append(sizes[-1])
         else:
             sizes.append(draw(st.integers(1, max_width)))
-    sizes.append(draw(st.sampled_from([1, 2, 3, 4, 5])))
+    sizes.append(draw(st.sampled_from(output_sizes)))
     return sizes
 
 

@@ -1,4 +1,8 @@
-"""The two forms of a report: text for a person, JSON for a program (SPEC section 5).
+"""The forms of a report: text for a person, JSON for a program, Gradescope's ``results.json``.
+
+A text report leads with the file's verdict and score, then a table of its
+parts, then a section for each part that did not pass: its findings, its
+smallest counterexample, and three lines of Python that reproduce it.
 
 Reports are inert: every text that came from a submission (its output, its
 exception messages and tracebacks, descriptions of what it returned, the
@@ -13,12 +17,23 @@ report and of the summary table.
 import json
 import math
 import re
+from dataclasses import replace
 from typing import Any
 
-from backprop_oracle.findings import VERDICTS, Result
+from backprop_oracle.findings import KINDS, VERDICTS, Finding, PartResult, Result
 from backprop_oracle.inert import escape_controls
 
-__all__ = ["NOT_SANDBOXED", "json_report", "report_name", "summary_table", "text_report"]
+__all__ = [
+    "NOT_SANDBOXED",
+    "RELATIVE_ERROR",
+    "for_student",
+    "gradescope_report",
+    "json_report",
+    "part_report",
+    "report_name",
+    "summary_table",
+    "text_report",
+]
 
 #: The banner over every text report of a file checked with ``--no-sandbox``.
 NOT_SANDBOXED = (
@@ -54,6 +69,12 @@ def report_name(result: Result) -> str:
     flat = result.file.replace("/", "__").removesuffix(".py")
     return re.sub(r"[^A-Za-z0-9._-]", "_", flat).lstrip(".") + ".txt"
 
+
+#: How a report defines the relative error of a gradient block, where it first shows one.
+RELATIVE_ERROR = (
+    "rel. error: the largest |yours - reference| in the block, divided by S, the size of "
+    "the terms summed into the gradient (not of their sum, which may cancel)"
+)
 
 #: Inline the counterexample's arrays in the reproduction when they hold at most this many numbers.
 MAX_INLINE_NUMBERS = 300
@@ -98,6 +119,10 @@ def _counterexample_lines(example: dict[str, Any]) -> list[str]:
     if loss.get("submission") is not None:
         lines.append(f"    loss: yours {loss['submission']!r}, reference {loss['reference']!r}")
     if example.get("blocks"):
+        scale = example.get("gradient_scale")
+        lines.append(
+            "    " + RELATIVE_ERROR + (f" (here S = {scale:.3g})" if scale is not None else "")
+        )
         lines.append(
             f"    {'block':<6} {'rel. error':>10}  {'entry':<12} {'yours':>24} {'reference':>24}"
         )
@@ -113,38 +138,156 @@ def _counterexample_lines(example: dict[str, Any]) -> list[str]:
     return lines
 
 
+_VERDICT_WORDS = {"not-implemented": "NOT IMPLEMENTED"}
+
+
+def _score(value: float) -> str:
+    return f"{value:g}"
+
+
+def _findings_lines(findings: list[Any], indent: str = "  ") -> list[str]:
+    width = max((len(f.kind) for f in findings), default=0)
+    lines = []
+    for finding in findings:
+        text = escape_controls(finding.message).replace("\n", "\n" + indent + " " * (width + 2))
+        lines.append(f"{indent}{finding.kind:<{width}}  {text}")
+    return lines
+
+
+def part_report(part: PartResult, file: str) -> list[str]:
+    """One part's section: its verdict and score, findings, counterexample, reproduction."""
+    verdict = _VERDICT_WORDS.get(part.verdict, part.verdict.upper())
+    title = f" ({escape_controls(part.title, one_line=True)})" if part.title else ""
+    lines = [f"{part.name}{title}: {verdict}, {_score(part.score)}/{_score(part.max_score)} points"]
+    if part.reason and part.verdict not in ("skipped", "not-implemented"):
+        lines.append(f"  {escape_controls(part.reason, one_line=True)}")
+    lines += _findings_lines(part.sorted_findings())
+    if part.counterexample is not None:
+        lines.extend(_counterexample_lines(part.counterexample))
+        lines.extend(_reproduction(file, part.counterexample))
+    return lines
+
+
+def _what(part: PartResult) -> str:
+    """A part's line in the table: its mistakes, its most important finding, or its problems."""
+    names = [str(f.details["mistake"]) for f in part.findings if f.kind == "diagnosis"]
+    if names:
+        return ", ".join(names)
+    if part.verdict in ("skipped", "not-implemented", "error"):
+        return escape_controls(part.reason, one_line=True)[:120]
+    failing = [f.kind for f in part.sorted_findings() if f.kind != "note"]
+    return f"({failing[0]})" if failing else ""
+
+
+def _parts_table(result: Result) -> list[str]:
+    width = max(len(p.name) for p in result.parts)
+    lines = [f"  {'part':<{width}}  {'verdict':<15}  {'score':>7}  mistakes or why"]
+    for part in result.parts:
+        verdict = _VERDICT_WORDS.get(part.verdict, part.verdict.upper())
+        score = f"{_score(part.score)}/{_score(part.max_score)}"
+        lines.append(f"  {part.name:<{width}}  {verdict:<15}  {score:>7}  {_what(part)}")
+    return lines
+
+
+def for_student(result: Result) -> Result:
+    """``result`` as handed to the student: the file named by its own name, not by the
+    grader's path to it (in the reproduction, messages and output too)."""
+    name = result.file.rsplit("/", 1)[-1]
+    if name == result.file:
+        return result
+
+    def own(text: str) -> str:
+        return text.replace(result.file, name)
+
+    def findings(found: list[Finding]) -> list[Finding]:
+        return [Finding(f.kind, own(f.message), f.details) for f in found]
+
+    parts = [replace(p, findings=findings(p.findings), reason=own(p.reason)) for p in result.parts]
+    return replace(
+        result,
+        file=name,
+        findings=findings(result.findings),
+        output=own(result.output),
+        error=own(result.error),
+        parts=parts,
+    )
+
+
 def text_report(result: Result) -> str:
-    """The verdict first, then the findings by importance, the counterexample, the output.
+    """The verdict and score first, the parts, the file's findings, then each part that
+    did not pass, in full; the submission's output last.
 
     Preceded by :data:`NOT_SANDBOXED` when the file ran without the sandbox.
     """
     file = escape_controls(result.file, one_line=True)
     lines = [] if result.sandbox else [NOT_SANDBOXED]
+    score = f"score {_score(result.score)}/{_score(result.max_score)}, " if result.parts else ""
     lines.append(
-        f"{result.verdict.upper()}  {file}  ({result.examples} examples, seed "
+        f"{result.verdict.upper()}  {file}  ({score}{result.examples} examples, seed "
         f"{result.seed}, {result.seconds:.1f} s)"
     )
-    if result.verdict == "error":
+    if result.verdict == "error" and result.error:
         lines.append(f"  error  {escape_controls(result.error, one_line=True)}")
     if result.verdict == "consistent":
         lines.append("  consistent  checked for self-consistency only (see the note): not a pass")
-    findings = result.sorted_findings()
-    width = max((len(f.kind) for f in findings), default=0)
-    for finding in findings:
-        text = escape_controls(finding.message).replace("\n", "\n" + " " * (width + 4))
-        lines.append(f"  {finding.kind:<{width}}  {text}")
-    if result.counterexample is not None:
-        lines.extend(_counterexample_lines(result.counterexample))
-        lines.extend(_reproduction(result.file, result.counterexample))
+    if not result.parts:  # no part was judged: the file's findings are all there is
+        lines += _findings_lines(result.sorted_findings())
+        if result.counterexample is not None:
+            lines.extend(_counterexample_lines(result.counterexample))
+            lines.extend(_reproduction(result.file, result.counterexample))
+    else:
+        lines += _parts_table(result)
+        lines += _findings_lines(sorted(result.findings, key=lambda f: KINDS.index(f.kind)))
+        for part in result.parts:
+            if part.verdict != "pass":
+                lines.append("")
+                lines += part_report(part, result.file)
     if result.output:
+        lines.append("")
         lines.append("  the submission printed (not part of the verdict):")
         lines.extend("    | " + line for line in escape_controls(result.output).split("\n"))
     return "\n".join(lines)
 
 
+def gradescope_report(result: Result) -> str:
+    """Gradescope's ``results.json`` for one file: ``score``, ``output`` and one test per
+    part (``name``, ``score``, ``max_score``, ``status``, ``output``, ``visibility``).
+
+    A file the oracle could not judge scores 0, and ``output`` says why. The file
+    is named as the student knows it (:func:`for_student`).
+    """
+    result = for_student(result)
+    header = text_report(result).split("\n\n")[0]
+    tests = []
+    for part in result.parts:
+        title = f": {part.title}" if part.title else ""
+        tests.append(
+            {
+                "name": f"{part.name}{title}",
+                "score": part.score,
+                "max_score": part.max_score,
+                "status": "passed" if part.verdict == "pass" else "failed",
+                "output": "\n".join(part_report(part, result.file)),
+                "visibility": part.visibility,
+            }
+        )
+    document = {
+        "score": result.score,
+        "output": header,
+        "visibility": "visible",
+        "stdout_visibility": "hidden",
+        "tests": tests,
+    }
+    return json.dumps(_finite(document), indent=2, allow_nan=False, ensure_ascii=True)
+
+
 def _mistakes(result: Result) -> str:
     """The diagnosed mistakes, else the most important finding's kind."""
-    names = [str(f.details["mistake"]) for f in result.findings if f.kind == "diagnosis"]
+    names = list(
+        dict.fromkeys(
+            str(f.details["mistake"]) for f in result.all_findings() if f.kind == "diagnosis"
+        )
+    )
     if names:
         return ", ".join(names)
     failing = [f.kind for f in result.sorted_findings() if f.kind != "note"]
@@ -159,9 +302,10 @@ def summary_table(results: list[Result]) -> str:
     names = [escape_controls(r.file, one_line=True) for r in results]
     width = max(len(name) for name in names)
     lines = [] if all(r.sandbox for r in results) else [NOT_SANDBOXED]
-    lines.append(f"{'file':<{width}}  verdict     mistakes")
+    lines.append(f"{'file':<{width}}  verdict     {'score':>7}  mistakes")
     lines += [
-        f"{name:<{width}}  {r.verdict.upper():<10}  {_mistakes(r)}"
+        f"{name:<{width}}  {r.verdict.upper():<10}  "
+        f"{_score(r.score) + '/' + _score(r.max_score) if r.parts else '':>7}  {_mistakes(r)}"
         for name, r in zip(names, results, strict=True)
     ]
     count = {verdict: sum(r.verdict == verdict for r in results) for verdict in VERDICTS}

@@ -306,9 +306,10 @@ def compare_gradient(
         Finding(
             "gradient-mismatch",
             f"the gradient differs from the reference in "
-            f"{', '.join(b['block'] for b in found)} (relative error {error:.3g}; "
-            f"at {worst['entry']} yours is {worst['submission']!r}, the reference "
-            f"{worst['reference']!r})",
+            f"{', '.join(b['block'] for b in found)} (relative error {error:.3g}, that is "
+            f"the largest |yours - reference| over S = {scale:.3g}, the size of the terms "
+            f"summed into the gradient; at {worst['entry']} yours is "
+            f"{worst['submission']!r}, the reference {worst['reference']!r})",
             {"blocks": [b["block"] for b in found]},
         ),
         found,

@@ -25,17 +25,20 @@ from hypothesis.errors import Flaky
 
 from backprop_oracle.findings import KINDS, Case, Finding
 from backprop_oracle.problems import WEIGHT_SCALES, Problem, architectures, problems
+from backprop_oracle.rubric import Family
 
 __all__ = [
     "LAMS",
     "MIN_EXAMPLES",
     "ORACLE_WEIGHT_SCALES",
+    "SCALES",
     "SEARCH_SHARE",
     "SHRINK_SECONDS",
     "SHRINK_SHARE",
     "Search",
     "StopSearch",
     "closure_weights",
+    "family_problems",
     "full_problems",
     "minimum_examples",
 ]
@@ -67,12 +70,49 @@ LAMS = (0.0, 0.1, 1e-3, 10.0, 1e3, 1e-8)
 ORACLE_WEIGHT_SCALES = (*WEIGHT_SCALES, 1e3)
 
 
-def full_problems(activation: str) -> st.SearchStrategy[Problem]:
-    """Problems for ``loss_and_grad(W, X, T, layer_sizes, lam)`` in SPEC section 5's form.
+#: Weight scales of "ordinary" problems (whose logits are then also bounded by
+#: :data:`~backprop_oracle.rubric.ORDINARY_LOGIT`) and of "saturating" ones.
+SCALES = {"ordinary": (1.0, 1e-3, 0.1, 3.0), "saturating": (10.0, 50.0, 1e3)}
+
+
+def _lams(low: float, high: float) -> tuple[float, ...]:
+    """The search's values of ``lam`` within ``[low, high]``, and both ends of it."""
+    values = [lam for lam in LAMS if low <= lam <= high]
+    if low not in values:
+        values.insert(0, low)
+    if high not in values:
+        values.append(high)
+    return tuple(values)
+
+
+def family_problems(sources: list[tuple[str, Family]]) -> st.SearchStrategy[Problem]:
+    """Problems for ``loss_and_grad(W, X, T, layer_sizes, lam)`` from each ``(activation, family)``.
 
     Binary targets are floats of shape ``(N,)``, multiclass ones one-hot rows
-    of shape ``(N, K)``; the hidden activation is ``activation`` throughout.
+    of shape ``(N, K)``; each family's hidden activation is its own.
+    The bound on the logits of a weight scale is the caller's to enforce
+    (it needs the forward pass).
     """
+    strategies = [
+        problems(
+            sizes=architectures(
+                min_hidden=family.hidden[0],
+                max_hidden=family.hidden[1],
+                output_sizes=family.output_sizes(),
+            ),
+            activation=st.just(activation),
+            lam=st.sampled_from(_lams(*family.lam)),
+            weight_scales=SCALES[family.weights],
+            binary_forms=("floats",),
+            multiclass_forms=("one-hot",),
+        )
+        for activation, family in sources
+    ]
+    return st.one_of(strategies)
+
+
+def full_problems(activation: str) -> st.SearchStrategy[Problem]:
+    """Problems of every family, at every weight scale of the search."""
     return problems(
         sizes=architectures(),
         activation=st.just(activation),
