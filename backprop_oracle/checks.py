@@ -697,6 +697,7 @@ class _FileCheck:
         #: The file's own findings: the source scan, the import, the detections, tampering.
         self.findings: list[Finding] = []
         self.submissions: dict[str, Submission] = {}
+        self._workers: list[Worker] = []
         #: Why a function cannot be called (its parts are then not implemented, or fail).
         self.unusable: dict[str, tuple[str, str]] = {}
         self.import_failed = False
@@ -713,14 +714,14 @@ class _FileCheck:
 
     def workers(self) -> list[Worker]:
         """Every worker started, the first function's first."""
-        return [s.worker for s in self.submissions.values()]
+        return list(self._workers)
 
     def submission(self, function: str) -> Submission | None:
         """The started submission of ``function``, or None (:attr:`unusable` says why)."""
-        if function in self.submissions:
-            return self.submissions[function]
         if function in self.unusable:
             return None
+        if function in self.submissions:
+            return self.submissions[function]
         options = self.options
         budget = max(self.deadline_at - time.monotonic(), 0.001)
         worker = Worker(
@@ -740,6 +741,7 @@ class _FileCheck:
             f"the file's deadline of {options.file_timeout:g} s (--file-timeout) has passed",
         )
         self.submissions[function] = submission
+        self._workers.append(worker)
         forbidden = PROJECT if options.allow_autodiff else AUTODIFF + PROJECT
         ready, findings = submission.start(self.text, forbidden)
         missing = [f for f in findings if f.kind == "missing-function"]
@@ -847,7 +849,15 @@ class _FileCheck:
             )
             return self._plain(part, "not-implemented", why, shown)
         if not part.like and submission.style != "closure":
-            self._detect(submission, part, part.family)
+            try:
+                self._detect(submission, part, part.family)
+            except StopSearch as stop:  # a hang: every part of this function would hang too
+                phase = "finding the layout or the activation (auto)"
+                if stop.finding is not None:
+                    self._add(_during(stop.finding, phase))
+                why = f"{function} stopped the check during {phase} (see the findings)"
+                self.unusable[function] = ("fail", why)
+                return self._plain(part, "fail", why, shown)
         sources, why = self._sources(part, function)
         if not sources:
             return self._plain(part, "not-implemented", why, shown)

@@ -132,13 +132,20 @@ def test_template_states_the_contract_and_parses(activation, capsys):
     assert ("relu'(0)" in text) == (activation == "relu")
 
 
-def test_the_unfilled_template_fails_with_a_crash(tmp_path):
+def test_the_unfilled_template_is_not_implemented_in_every_part(tmp_path):
     path = tmp_path / "starter.py"
     path.write_text(template("sigmoid"))
     result = check_file(path, Options(examples=5, seed=0))
-    assert result.verdict == "fail"
-    assert {f.kind for f in result.findings} == {"crash"}
-    assert "NotImplementedError" in result.findings[0].message
+    assert (result.verdict, result.score) == ("fail", 0)
+    verdicts = {p.name: p.verdict for p in result.parts}
+    assert verdicts == {
+        "ex1": "not-implemented",
+        "ex2": "not-implemented",
+        "ex3": "not-implemented",
+        "stability": "not-implemented",  # no part it takes its problems from was implemented
+        "contract": "not-implemented",  # no call was answered
+    }
+    assert "NotImplementedError" in result.parts[0].reason
 
 
 # ------------------------------------------------------------ command line
@@ -205,19 +212,26 @@ def wrong_file(tmp_path):
 def test_a_correct_file_passes_with_exit_status_0(correct_file, capsys):
     assert main(["check", str(correct_file), "--seed", "1", "--examples", "50"]) == 0
     out = capsys.readouterr().out
-    assert out.startswith(f"PASS  {correct_file}  (50 examples, seed 1,")
+    # Outside the current folder, a file is named by its own name: no path of the grader's.
+    assert out.startswith("PASS  correct.py  (score 100/100, 200 examples, seed 1,")
 
 
 def test_a_wrong_file_fails_and_the_report_localises_it(wrong_file, capsys):
     assert main(["check", str(wrong_file), "--seed", "1"]) == 1
     out = capsys.readouterr().out
     lines = out.splitlines()
-    assert lines[0].startswith(f"FAIL  {wrong_file}")
-    # findings by importance, then the shrunk counterexample: no hidden layer, one sample
-    assert lines[1].lstrip().startswith("gradient-mismatch")
-    assert lines[2].lstrip().startswith("loss-mismatch")
+    assert lines[0].startswith("FAIL  bias_penalised.py  (score 5/100,")
+    # the parts' table, then each failed part: findings by importance, then the shrunk
+    # counterexample: one hidden unit, one sample
+    assert lines[1].split() == ["part", "verdict", "score", "mistakes", "or", "why"]
+    assert lines[2].split() == ["ex1", "FAIL", "0/30", "bias-regularized"]
+    assert lines[6].split() == ["contract", "PASS", "5/5"]
+    ex1 = out.split("\n\n")[1].splitlines()
+    assert ex1[0].startswith("ex1 (Exercise 1: one hidden layer, binary output): FAIL")
+    assert ex1[1].lstrip().startswith("gradient-mismatch")
+    assert ex1[2].lstrip().startswith("loss-mismatch")
     assert "the right gradient for that loss" in out
-    assert "smallest counterexample: layer sizes 1-1 (no hidden layer), N = 1" in out
+    assert "smallest counterexample: layer sizes 1-1-1 sigmoid hidden units, N = 1" in out
     assert "lam = 0.1" in out
 
 
@@ -226,18 +240,17 @@ def test_json_output_is_one_document_with_the_spec_keys(correct_file, wrong_file
     assert status == 1
     document = json.loads(capsys.readouterr().out)
     passed, failed = document["results"]
-    assert (passed["file"], passed["verdict"], passed["findings"]) == (
-        str(correct_file),
-        "pass",
-        [],
-    )
+    assert (passed["file"], passed["verdict"], passed["findings"]) == ("correct.py", "pass", [])
+    assert (passed["score"], passed["max_score"]) == (100, 100)
+    assert [p["name"] for p in passed["parts"]] == ["ex1", "ex2", "ex3", "stability", "contract"]
     assert passed["counterexample"] is None
     assert failed["verdict"] == "fail"
     assert all(set(f) >= {"kind", "message"} for f in failed["findings"])
-    example = failed["counterexample"]
-    assert example["layer_sizes"] == [1, 1]
+    example = failed["counterexample"]  # the first failed part's: ex1's
+    assert example == failed["parts"][0]["counterexample"]
+    assert example["layer_sizes"] == [1, 1, 1]
     assert example["lam"] == 0.1
-    assert [b["block"] for b in example["blocks"]] == ["b1"]
+    assert {b["block"] for b in example["blocks"]} == {"b1", "b2"}
     # The counterexample reproduces: the reference gives the loss reported for it.
     J = mb.loss(
         np.array(example["W"]),
@@ -324,7 +337,7 @@ def test_a_hang_before_the_search_is_a_timeout_finding(source, options, tmp_path
     path.write_text(source)
     result = check_file(path, Options(timeout=1.0, examples=5, **options))
     assert result.verdict == "fail"
-    assert [f.kind for f in result.findings if f.kind != "note"] == ["timeout"]
+    assert [f.kind for f in result.all_findings() if f.kind != "note"] == ["timeout"]
     assert result.examples == 0
 
 
@@ -336,7 +349,7 @@ def test_sandbox_state_is_reported(correct_file):
     result = check_file(correct_file, Options(examples=3, seed=0))
     if sandbox_available() is None:
         assert result.sandbox in ("bwrap", "unshare")
-        assert (result.verdict, result.findings) == ("pass", [])
+        assert (result.verdict, result.all_findings()) == ("pass", [])
     else:
         assert result.sandbox is None
         assert result.verdict == "error"
@@ -361,8 +374,8 @@ def test_without_namespaces_the_guard_still_refuses_writes(tmp_path):
     )
     result = check_file(path, Options(examples=3, seed=0, isolate=False))
     assert target.read_text() == "original\n"
-    assert [f.kind for f in result.findings] == ["tampering"]
-    assert f"write to {target}" in result.findings[0].message
+    assert [f.kind for f in result.all_findings()] == ["tampering"]
+    assert f"write to {target}" in result.all_findings()[0].message
     assert result.sandbox is None
     assert result.as_dict()["sandbox"] is False
 
@@ -450,15 +463,15 @@ def test_several_files_give_a_table_progress_and_reports(
     assert main(argv) == 1
     out, err = capsys.readouterr()
     lines = out.splitlines()
-    assert lines[0].split() == ["file", "verdict", "mistakes"]
-    assert lines[1].split() == [str(correct_file), "PASS"]
-    assert lines[2].split() == [str(wrong_file), "FAIL", "bias-regularized"]
+    assert lines[0].split() == ["file", "verdict", "score", "mistakes"]
+    assert lines[1].split() == ["correct.py", "PASS", "100/100"]
+    assert lines[2].split() == ["bias_penalised.py", "FAIL", "5/100", "bias-regularized"]
     assert lines[3] == "2 files: 1 passed, 1 failed"
     assert sorted(line.split("]")[0] for line in err.splitlines()) == ["[1/2", "[2/2"]
     written = sorted(p.name for p in reports.iterdir())
     assert len(written) == 2
     wrong_report = next(p for p in reports.iterdir() if "bias_penalised" in p.name).read_text()
-    assert wrong_report.startswith(f"FAIL  {wrong_file}")
+    assert wrong_report.startswith("FAIL  bias_penalised.py  (score 5/100")
     assert "diagnosis" in wrong_report
 
 
@@ -467,11 +480,12 @@ def test_the_reproduction_lines_reproduce_the_counterexample(wrong_file, capsys)
     out = capsys.readouterr().out
     code = out.split("  reproduce:\n")[1].splitlines()[:3]
     assert all(line.startswith("    ") for line in code)
-    done = subprocess.run(
+    done = subprocess.run(  # in the submission's folder, where its student runs it
         [sys.executable, "-c", "\n".join(line[4:] for line in code)],
         capture_output=True,
         text=True,
         check=True,
+        cwd=wrong_file.parent,
     )
     assert main(["check", str(wrong_file), "--seed", "4", "--json"]) == 1
     example = json.loads(capsys.readouterr().out)["results"][0]["counterexample"]
@@ -491,7 +505,7 @@ def test_an_unknown_mistake_is_not_given_a_name(tmp_path):
     kinds = [f.kind for f in result.sorted_findings()]
     assert "diagnosis" not in kinds
     assert "gradient-mismatch" in kinds
-    note = next(f for f in result.findings if f.message.startswith("the cause is not one"))
+    note = next(f for f in result.all_findings() if f.message.startswith("the cause is not one"))
     assert "no known mistake, alone or in a pair, reproduces its numbers" in note.message
     assert result.counterexample is not None
     assert result.counterexample["blocks"][0]["block"].startswith("b")  # the last bias block
