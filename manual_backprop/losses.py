@@ -17,6 +17,7 @@ See Also
 jax_reference.losses : the same losses, with no deltas (``jax.grad`` finds them).
 """
 
+import math
 from collections.abc import Sequence
 from typing import NamedTuple
 
@@ -60,7 +61,11 @@ def binary_cross_entropy(a: Array, t: Array) -> float:
     # -log(sigma(a)) = log(1 + e^{-a}) = logaddexp(0, -a), and -log(1 - sigma(a)) = logaddexp(0, a)
     minus_log_p = np.logaddexp(0.0, -a)
     minus_log_one_minus_p = np.logaddexp(0.0, a)
-    return float(np.mean(t * minus_log_p + (1.0 - t) * minus_log_one_minus_p))
+    # Terms near the largest float64 (logits beyond 1e308 / N) sum to inf, and a logit
+    # of +-inf (a forward pass that overflowed) gives 0 * inf = NaN: the network and
+    # Objective refuse both as an overflow, by name, so neither is worth a warning.
+    with np.errstate(over="ignore", invalid="ignore"):
+        return float(np.mean(t * minus_log_p + (1.0 - t) * minus_log_one_minus_p))
 
 
 def binary_output_delta(a: Array, t: Array) -> Array:
@@ -110,7 +115,9 @@ def _softmax_parts(A: Array) -> _SoftmaxParts:
     last axis are much slower than ``argmax`` and one indexed read.
     """
     rows, top = np.arange(A.shape[0]), np.argmax(A, axis=1)
-    with np.errstate(over="ignore"):  # a logit spread beyond 1.8e308: see the callers
+    # A logit spread beyond 1.8e308 (see the callers), or a logit of +-inf from a forward
+    # pass that overflowed (inf - inf = NaN, which the network and Objective refuse).
+    with np.errstate(over="ignore", invalid="ignore"):
         shifted = A - A[rows, top][:, np.newaxis]
     others = np.exp(shifted)
     others[rows, top] = 0.0  # all but the largest
@@ -226,7 +233,9 @@ def l2_penalty(weights: Sequence[Array], lam: float) -> float:
     """
     if lam == 0.0:  # exactly 0, even for weights whose squares overflow
         return 0.0
-    return lam * sum(float(np.vdot(W_l, W_l)) for W_l in weights)
+    # As a Python float: a product beyond the largest float64 is inf without a warning
+    # (numpy's float64 would warn), and the callers refuse it as an overflow.
+    return float(lam) * sum(float(np.vdot(W_l, W_l)) for W_l in weights)
 
 
 def l2_penalty_grad(W_l: Array, lam: float) -> Array:
@@ -245,4 +254,9 @@ def l2_penalty_grad(W_l: Array, lam: float) -> Array:
     -------
     ndarray, shape (n_{l-1}, n_l)
     """
-    return 2.0 * lam * W_l
+    scale = 2.0 * float(lam)  # a Python float: inf for lam > 9e307, without a warning
+    # |2 lam W| beyond the largest float64 is inf, which the callers refuse as an overflow.
+    with np.errstate(over="ignore", invalid="ignore"):
+        if math.isinf(scale):  # 2 lam would overflow, yet 2 lam * 0 is still 0
+            return 2.0 * (lam * W_l)
+        return scale * W_l

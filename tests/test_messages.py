@@ -6,14 +6,19 @@ reference, a folder the oracle leaves behind).
 """
 
 import json
+import warnings
 from pathlib import Path
 
+import numpy as np
 import pytest
 
+import manual_backprop as mb
 from backprop_oracle import Options, check_file
 from backprop_oracle.cli import main
 from backprop_oracle.jail import Limits
 from backprop_oracle.sandbox import sandbox_available
+from manual_backprop import losses
+from manual_backprop.activations import ACTIVATIONS, DERIVATIVES
 
 CORPUS = Path(__file__).parent / "oracle_corpus"
 CORRECT_FILE = CORPUS / "correct" / "vectorised_sigmoid.py"
@@ -78,3 +83,154 @@ def test_printing_past_the_limit_at_import_says_so(tmp_path, capsys):
     assert f"your file printed more than {OUTPUT_MIB} MiB" in messages
     assert "OSError" not in messages
     assert "File too large" not in messages
+
+
+# ------------------------------------------------- no numpy warning from the reference
+
+_FMAX = np.finfo(np.float64).max
+_TINY = np.finfo(np.float64).tiny
+#: Magnitudes around the float64 limits: subnormals, exp's edge (709.78 overflows,
+#: 745.13 underflows), cosh's (710.48), squares that overflow (1e154), and the largest.
+_MAGNITUDES = (
+    0.0, 5e-324, 1e-310, _TINY, 1e-300, 1.0, 19.0, 37.0, 300.0,
+    *np.arange(700.0, 750.25, 0.25),
+    709.78, 709.79, 710.47, 710.48, 745.13, 745.14,
+    1e154, 1e155, 1e200, 1e300, 1e308, _FMAX,
+)  # fmt: skip
+EXTREMES = np.array(sorted({*_MAGNITUDES, *(-m for m in _MAGNITUDES)}))
+#: A shorter list for the network and the losses, whose sweeps are over pairs and rows.
+_FEW = (0.0, 5e-324, 1e-300, 1.0, 37.0, 709.79, 710.48, 745.14, 750.0, 1e154, 1e300, _FMAX)
+FEW = np.array(sorted({*_FEW, *(-m for m in _FEW)}))
+INFINITIES = np.array([-np.inf, np.inf])
+
+
+def _silently(call, *args, **kwargs):
+    """``call(*args, **kwargs)`` with every warning an error; a ValueError (the reference
+    refusing an overflow by name) is an answer too."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        try:
+            return call(*args, **kwargs)
+        except ValueError as refused:  # a RuntimeWarning made an error is no ValueError
+            return refused
+
+
+@pytest.mark.parametrize("name", ["sigmoid", "relu", "tanh"])
+def test_activations_and_derivatives_never_warn(name):
+    """Entrywise, for every value near the float64 limits and +-inf, one by one and at once."""
+    for function in (ACTIVATIONS[name], DERIVATIVES[name]):
+        for value in [*EXTREMES, *INFINITIES]:
+            _silently(function, np.array(value))
+            _silently(function, np.array([value]))
+        _silently(function, np.concatenate([EXTREMES, INFINITIES]))
+        inplace = EXTREMES.copy()
+        _silently(function, inplace, out=inplace)
+
+
+def test_binary_loss_and_delta_never_warn():
+    """Two samples' logits from the extremes (+-inf too), targets 0, 1/2 and 1."""
+    logits = np.concatenate([FEW, INFINITIES])
+    for a1 in logits:
+        for a2 in logits:
+            a = np.array([[a1], [a2]])
+            for t1 in (0.0, 0.5, 1.0):
+                for t2 in (0.0, 1.0):
+                    t = np.array([[t1], [t2]])
+                    _silently(losses.binary_cross_entropy, a, t)
+                    _silently(losses.binary_output_delta, a, t)
+
+
+def test_softmax_loss_and_delta_never_warn():
+    """Rows of three logits from the extremes (+-inf too), one-hot and uniform targets."""
+    logits = np.concatenate([FEW, INFINITIES])
+    targets = [*np.eye(3)[:, np.newaxis, :], np.full((1, 3), 1 / 3)]
+    for a1 in logits:
+        for a2 in logits:
+            for a3 in logits:
+                A = np.array([[a1, a2, a3]])
+                for T in targets:
+                    _silently(losses.softmax_cross_entropy, A, T)
+                    _silently(losses.softmax_output_delta, A, T)
+
+
+def test_penalty_and_its_gradient_never_warn():
+    """lam from 0 to the largest float64 (a Python float or a numpy one), weights at the limits."""
+    for lam in (0.0, 1e-300, 1.0, 1e300, _FMAX, np.float64(1e300), np.float64(_FMAX)):
+        for value in FEW:
+            W = np.array([[value, 0.0], [-value, 1.0]])
+            _silently(losses.l2_penalty, [W, W], lam)
+            gradient = _silently(losses.l2_penalty_grad, W, lam)
+            # 2 lam * 0 is 0 however large lam is
+            assert gradient[0, 1] == 0.0
+
+
+def test_penalty_gradient_keeps_its_bits():
+    """The penalty's gradient is 2 lam W exactly as before, subnormals included."""
+    rng = np.random.default_rng(0)
+    W = np.concatenate([rng.normal(size=50), [5e-324, 3e-323, -1e-310, 1e300, -1e-300]])
+    for lam in (0.0, 1e-300, 0.1, 1.0, 10.0, 1e3, 1e300):
+        with np.errstate(over="ignore"):
+            expected = 2.0 * lam * W  # the formula it had, 1e300 * 1e300 = inf included
+        np.testing.assert_array_equal(losses.l2_penalty_grad(W, lam), expected)
+
+
+def _network_cases():
+    """(W, X, T, layer_sizes) with weights and inputs at the float64 limits."""
+    rng = np.random.default_rng(0)
+    for sizes in ([1, 1], [1, 3], [2, 2, 1], [1, 2, 2, 3]):
+        n = mb.n_params(sizes)
+        K = sizes[-1]
+        T = np.array([1.0, 0.0]) if K == 1 else np.eye(K)[[0, K - 1]]
+        for value in FEW:
+            for W in (
+                np.full(n, value),
+                np.where(np.arange(n) % 2 == 0, value, -value),
+                rng.uniform(-1.0, 1.0, n) * value,
+            ):
+                for X in (
+                    np.array([[1.0] * sizes[0], [-1.0] * sizes[0]]),
+                    np.full((2, sizes[0]), value),
+                ):
+                    yield W, X, T, sizes
+
+
+@pytest.mark.parametrize("activation", ["sigmoid", "relu", "tanh"])
+def test_network_never_warns(activation):
+    """loss, loss_and_grad (whole batch and per sample), forward, predict, and Objective
+    on one part: an answer or a ValueError that names the overflow, never a warning."""
+    for W, X, T, sizes in _network_cases():
+        for lam in (0.0, 1.0, 1e300, _FMAX):
+            args = (W, X, T, sizes, lam, activation)
+            _silently(mb.loss, *args)
+            _silently(mb.loss_and_grad, *args)
+            _silently(mb.loss_and_grad_per_sample, *args)
+            objective = mb.Objective(X, T, sizes, lam, activation, parts=1)
+            _silently(objective, W)
+            _silently(objective.loss, W)
+        _silently(mb.forward, W, X, sizes, activation)
+        _silently(mb.predict, W, X, sizes, activation)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    raises=RuntimeWarning,
+    reason="manual_backprop/engine.py, _backprop_in_parts: the parts' gradients are combined "
+    "and the penalty's gradient added outside np.errstate (a file this change does not own)",
+)
+def test_objective_in_parts_never_warns():
+    """Two parts, a data gradient and a penalty gradient each near 1e308: their sum overflows."""
+    X, T = np.array([[1.7e308], [1.7e308]]), np.array([0.0, 0.0])
+    objective = mb.Objective(X, T, [1, 1], 0.8e308, parts=2)
+    _silently(objective, np.array([1.0, 0.0]))
+
+
+@pytest.mark.xfail(
+    strict=True,
+    raises=RuntimeWarning,
+    reason="manual_backprop/network.py, predict_proba: scipy's softmax subtracts the row's "
+    "largest logit outside np.errstate (a file this change does not own)",
+)
+def test_predict_proba_never_warns():
+    """Logits 1e308 and -1e308: their difference overflows, the probabilities are 1 and 0."""
+    W = np.array([1e308, -1e308, 0.0, 0.0])  # [1, 2]: W1 = [[1e308, -1e308]], b1 = [0, 0]
+    _silently(mb.predict_proba, W, np.array([[1.0]]), [1, 2])
