@@ -515,8 +515,8 @@ class _PartCheck:
             return
         minimum = minimum_examples(self.examples)
         budget = (
-            f"{SEARCH_SHARE * self.share:.3g} s, this part's share of the file's "
-            f"{options.file_timeout:g} s (--file-timeout)"
+            f"{SEARCH_SHARE * self.share:.1f} s, this part's share of the file's "
+            f"{options.file_timeout:g} s, --file-timeout"
         )
         if search.examples >= minimum:
             if search.ran_out:
@@ -707,6 +707,8 @@ class _FileCheck:
         self.layout_found: dict[str, str] = {}
         self.activation_found: dict[str, str] = {}
         self.style = "full"
+        #: The detection under way, for a timeout's message.
+        self.phase = "layout detection (--layout auto)"
 
     def _add(self, finding: Finding) -> None:
         if all((f.kind, f.message) != (finding.kind, finding.message) for f in self.findings):
@@ -734,6 +736,8 @@ class _FileCheck:
             backend=options.sandbox,
             deadline=budget,
         )
+        # The worker's deadline is what is left of the file's; its messages name the file's.
+        worker.deadline = options.file_timeout
         submission = Submission(
             worker,
             "canonical" if options.layout == "auto" else options.layout,
@@ -769,12 +773,14 @@ class _FileCheck:
         activation = part.activation or self.options.activation
         if self.options.activation == "auto" and part.activation is None:
             if function not in self.activation_found:
+                self.phase = "activation detection (--activation auto)"
                 found, note = detect_activation(submission.answer, submission.layout, **arguments)
                 if "activation" in note.details:
                     self.activation_found[function] = found
                 self._add(note)
             activation = self.activation_found.get(function, "sigmoid")
         if self.options.layout == "auto" and function not in self.layout_found:
+            self.phase = "layout detection (--layout auto)"
             submission.layout = "canonical"  # send and read back vectors unchanged
             found, note = detect_layout(submission.answer, activation, **arguments)
             submission.layout = found
@@ -852,7 +858,7 @@ class _FileCheck:
             try:
                 self._detect(submission, part, part.family)
             except StopSearch as stop:  # a hang: every part of this function would hang too
-                phase = "finding the layout or the activation (auto)"
+                phase = self.phase
                 if stop.finding is not None:
                     self._add(_during(stop.finding, phase))
                 why = f"{function} stopped the check during {phase} (see the findings)"
