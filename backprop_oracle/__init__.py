@@ -17,13 +17,19 @@ submitted function, called in its layout), :mod:`.layout_detection`
 mistake), :mod:`.sandbox` (the worker process and its isolation),
 :mod:`.layouts` (parameter layouts), :mod:`.static` (forbidden imports in the
 source), :mod:`.tolerances`, :mod:`.findings`, :mod:`.report`,
-:mod:`.template`, :mod:`.cli`.
+:mod:`.template`, :mod:`.cli`; :mod:`._quiet_storage` keeps Hypothesis's
+storage folder out of the current folder.
 
 The oracle imports only public names of :mod:`manual_backprop`, and no test
 package (``tests/test_layers.py``, and the import-linter contracts in
 ``pyproject.toml``, check both).
 """
 
+# First, before anything imports Hypothesis (.checks does): Hypothesis's storage
+# then never lands in the grader's current folder. See _quiet_storage.
+from backprop_oracle import _quiet_storage  # noqa: F401
+
+# isort: split
 from backprop_oracle.checks import Options, check_file
 from backprop_oracle.findings import KINDS, Finding, Result
 from backprop_oracle.layouts import LAYOUTS, from_layout, to_layout

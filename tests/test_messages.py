@@ -6,11 +6,16 @@ reference, a folder the oracle leaves behind).
 """
 
 import json
+import os
+import shutil
+import subprocess
+import sys
 import warnings
 from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis.configuration import storage_directory
 
 import manual_backprop as mb
 from backprop_oracle import Options, check_file
@@ -234,3 +239,53 @@ def test_predict_proba_never_warns():
     """Logits 1e308 and -1e308: their difference overflows, the probabilities are 1 and 0."""
     W = np.array([1e308, -1e308, 0.0, 0.0])  # [1, 2]: W1 = [[1e308, -1e308]], b1 = [0, 0]
     _silently(mb.predict_proba, W, np.array([[1.0]]), [1, 2])
+
+
+# ------------------------------------------------- nothing written into the folder
+
+
+def _listing(folder: Path) -> list[str]:
+    return sorted(str(p.relative_to(folder)) for p in folder.rglob("*"))
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_the_command_writes_nothing_into_the_current_folder_or_home(jobs, tmp_path):
+    """``python -m backprop_oracle check`` run in an empty folder leaves it empty (no
+    ``.hypothesis``), and writes nothing into HOME or the submission's own folder; with
+    ``--jobs 2`` its worker processes write nothing either."""
+    here, home, submissions = tmp_path / "here", tmp_path / "home", tmp_path / "submissions"
+    for folder in (here, home, submissions):
+        folder.mkdir()
+    files = []
+    for name in ("alice.py", "bob.py")[:jobs]:
+        shutil.copyfile(CORRECT_FILE, submissions / name)
+        files.append(str(submissions / name))
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("HYPOTHESIS_", "XDG_"))}
+    env["HOME"] = str(home)
+    command = [sys.executable, "-m", "backprop_oracle", "check", "--examples", "20"]
+    command += ["--seed", "1", "--jobs", str(jobs), *files]
+    done = subprocess.run(
+        command + ([] if ISOLATE else ["--no-sandbox"]),
+        cwd=here,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "Warning" not in done.stderr  # no Hypothesis warning about its storage
+    assert _listing(here) == []
+    assert _listing(home) == []
+    assert _listing(submissions) == sorted(Path(f).name for f in files)
+
+
+@pytest.mark.skipif(
+    bool(os.environ.get("HYPOTHESIS_STORAGE_DIRECTORY")), reason="storage chosen by the user"
+)
+def test_a_test_session_keeps_its_own_hypothesis_folder():
+    """Importing the oracle in a pytest process (this one) leaves Hypothesis's storage
+    where the tests keep it: .hypothesis in the current folder."""
+    assert "backprop_oracle" in sys.modules
+    assert "HYPOTHESIS_STORAGE_DIRECTORY" not in os.environ
+    where = storage_directory("examples", intent_to_write=False).path
+    assert where == Path.cwd() / ".hypothesis" / "examples"
