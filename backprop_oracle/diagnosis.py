@@ -8,10 +8,18 @@ makes one known mistake is computed on the same problems; a variant explains
 the submission when it reproduces its loss and gradient on every problem to
 :data:`MATCH_RTOL`. Single mistakes are tried first, then pairs.
 
-One mistake is recognised by its signature instead: ``unstable-loss``, whose
-numbers depend on which inaccurate formula was used. Its signature: the
-submission is right on every unsaturated diagnostic problem, and its failure
-is a non-finite or inaccurate loss where the logits are large.
+Two mistakes are recognised by their signature instead. ``unstable-loss``,
+whose numbers depend on which inaccurate formula was used: the submission is
+right on every unsaturated diagnostic problem, and its failure is a
+non-finite or inaccurate loss where the logits are large. ``wrong-activation``:
+the computation without mistakes, with another hidden activation, reproduces
+every observation (tried before the mistakes, which keep the judged activation).
+
+A check judges a file in parts, each over a family of problems (a range of
+hidden layers, binary or multiclass outputs, a range of ``lam``), and a
+submission written for one part may refuse, or compute garbage, outside it:
+:func:`diagnostic_problems`, :func:`observe` and :func:`diagnose` take the
+family and use only its problems.
 
 :func:`diagnose` puts these together into the findings a report shows.
 """
@@ -28,12 +36,15 @@ import manual_backprop as mb
 from backprop_oracle.findings import Case, Finding
 from backprop_oracle.layouts import LAYOUTS, from_layout, to_layout
 from backprop_oracle.mistakes import MISTAKES, Variant
+from manual_backprop.activations import ACTIVATIONS
 from manual_backprop.gradcheck import gradient_scale
 
 __all__ = [
     "MATCH_RTOL",
+    "OUTPUT_KINDS",
     "UNSTABLE_LOGIT",
     "Observation",
+    "Problem",
     "candidate_variants",
     "diagnose",
     "diagnostic_problems",
@@ -43,12 +54,19 @@ __all__ = [
 ]
 
 Array = NDArray[np.float64]
+#: ``(W, X, T, layer_sizes, lam)``, ``W`` canonical.
+Problem = tuple[Array, Array, Array, list[int], float]
+#: A family's outputs: one sigmoid unit, 2 or more softmax units, or either.
+OUTPUT_KINDS = ("binary", "multiclass", "both")
 
 # Two implementations of the same (possibly mistaken) formulas differ by
 # rounding, ~1e-13 of the gradient's scale (see tolerances.py); two different
 # known mistakes differ on the diagnostic problems by at least ~1e-3 of it
-# (lam = 0.3, N from 3 to 7, unequal widths). 1e-8 sits between, with margins
-# of ~1e5 on either side.
+# (lam = 0.3, N from 3 to 7, unequal widths), by ~3e-4 on the problems with 4
+# hidden layers alone (h'(z) for h'(a) moves the first layers' gradients, small
+# beside the last layer's). 1e-8 sits between, with margins of ~1e4 or more on
+# either side. (A mistake that a family cannot show, such as the penalty's
+# where lam is 0, gives the right numbers there: it is no mistake there.)
 MATCH_RTOL = 1e-8
 # Logits beyond which the textbook loss -log(1 - sigmoid(a)) keeps fewer than
 # half of its digits: 1 - sigmoid(a) ~ e^-a, rounded with an absolute error of
@@ -70,28 +88,99 @@ class Observation:
     scale: float
 
 
-def diagnostic_problems() -> list[tuple[Array, Array, Array, list[int], float]]:
-    """``(W, X, T, layer_sizes, lam)`` for the fixed diagnostic problems (canonical W).
+# The diagnostic problems, as (layer_sizes, N, lam). The first five were long the
+# only ones: they stay first, drawn from their own generator, so that the
+# diagnoses made with them stay as they were. The others give every family a
+# part may judge (0 hidden layers, 1, 2 to 5; binary or multiclass) at least two
+# problems, one with lam = 0 and one with lam > 0, and every depth from 1 to 5
+# hidden layers a problem of each output kind (the exercise's part 2 has 4).
+# N runs from 3 to 7, never 1 or 2 (where 1/N or 2/N equals a constant factor
+# of the penalty), and at least the number of classes.
+_FIRST_SHAPES = (
+    ([3, 4, 2, 1], 5, 0.3),
+    ([2, 5, 3], 6, 0.3),
+    ([4, 3, 1], 4, 0.0),
+    ([3, 3, 4, 2], 7, 0.05),
+    ([2, 1], 3, 0.3),
+)
+_MORE_SHAPES = (
+    # no hidden layer
+    ([3, 1], 4, 0.0),
+    ([3, 4], 5, 0.3),
+    ([4, 2], 6, 0.0),
+    # one hidden layer
+    ([2, 4, 1], 6, 0.3),
+    ([3, 5, 1], 5, 0.05),
+    ([2, 4, 3], 4, 0.0),
+    ([4, 2, 5], 5, 0.05),
+    # 2 to 5 hidden layers, binary
+    ([2, 5, 3, 1], 4, 0.0),
+    ([2, 3, 5, 4, 1], 6, 0.3),
+    ([2, 5, 3, 4, 2, 1], 5, 0.0),
+    ([3, 4, 2, 5, 3, 1], 4, 0.05),
+    ([2, 4, 3, 5, 2, 4, 1], 7, 0.3),
+    # 2 to 5 hidden layers, multiclass
+    ([3, 2, 4, 5, 3], 6, 0.3),
+    ([2, 3, 5, 2, 4, 3], 5, 0.0),
+    ([4, 5, 3, 4, 2, 3, 2], 4, 0.05),
+)
+
+
+def diagnostic_problems(
+    hidden: tuple[int, int] = (0, 5),
+    outputs: str = "both",
+    lam_range: tuple[float, float] = (0.0, math.inf),
+) -> list[Problem]:
+    """``(W, X, T, layer_sizes, lam)`` for the fixed diagnostic problems of a family.
 
     Weights are drawn from U[-0.7, 0.7] and inputs from N(0, 1), so that no
-    logit saturates; biases are non-zero; every weight matrix but one is
-    non-square, so that transposes show.
+    logit saturates (and no ReLU pre-activation is exactly 0); biases are
+    non-zero; every weight matrix but one is non-square, so that transposes show.
+
+    Parameters
+    ----------
+    hidden : (int, int)
+        The family's numbers of hidden layers, both ends included: a problem
+        outside is left out.
+    outputs : str
+        One of :data:`OUTPUT_KINDS`: ``binary`` keeps the problems with one
+        output unit, ``multiclass`` those with several, ``both`` all of them.
+    lam_range : (float, float)
+        The family's ``lam``, both ends included: a problem's ``lam`` is
+        clipped into it (0.3 becomes 0 in ``(0, 0)``, 1 in ``(1, 10)``).
+
+    Returns
+    -------
+    list of tuple
+        The family's problems, canonical ``W``; empty when it has none.
     """
-    rng = np.random.default_rng(20261126)
-    shapes = [
-        ([3, 4, 2, 1], 5, 0.3),
-        ([2, 5, 3], 6, 0.3),
-        ([4, 3, 1], 4, 0.0),
-        ([3, 3, 4, 2], 7, 0.05),
-        ([2, 1], 3, 0.3),
+    if outputs not in OUTPUT_KINDS:
+        raise ValueError(f"outputs: expected one of {', '.join(OUTPUT_KINDS)}, got {outputs!r}")
+    if not 0 <= hidden[0] <= hidden[1]:
+        raise ValueError(f"hidden: expected (lo, hi) with 0 <= lo <= hi, got {hidden!r}")
+    if not 0.0 <= lam_range[0] <= lam_range[1]:
+        raise ValueError(f"lam_range: expected (lo, hi) with 0 <= lo <= hi, got {lam_range!r}")
+    drawn = _draw(np.random.default_rng(20261126), _FIRST_SHAPES)
+    drawn += _draw(np.random.default_rng(20261127), _MORE_SHAPES)
+    return [
+        (W, X, T, sizes, float(min(max(lam, lam_range[0]), lam_range[1])))
+        for W, X, T, sizes, lam in drawn
+        if hidden[0] <= len(sizes) - 2 <= hidden[1]
+        and outputs in ("both", "binary" if sizes[-1] == 1 else "multiclass")
     ]
+
+
+def _draw(
+    rng: np.random.Generator, shapes: Sequence[tuple[list[int], int, float]]
+) -> list[Problem]:
+    """One problem per ``(layer_sizes, N, lam)``, in order, from ``rng``."""
     problems = []
     for sizes, n, lam in shapes:
         W = rng.uniform(-0.7, 0.7, mb.n_params(sizes))
         X = rng.normal(size=(n, sizes[0]))
         labels = np.arange(n) % max(sizes[-1], 2)  # every class present
         T = labels.astype(np.float64) if sizes[-1] == 1 else np.eye(sizes[-1])[labels]
-        problems.append((W, X, T, sizes, lam))
+        problems.append((W, X, T, list(sizes), lam))
     return problems
 
 
@@ -185,10 +274,18 @@ def explaining_variants(
 def observe(
     call: Callable[[Array, Array, Array, list[int], float], tuple[float, Array] | None],
     activation: str,
+    *,
+    hidden: tuple[int, int] = (0, 5),
+    outputs: str = "both",
+    lam_range: tuple[float, float] = (0.0, math.inf),
 ) -> list[Observation]:
-    """The submission's answers on the diagnostic problems (those it answered finitely)."""
+    """The submission's answers on the family's diagnostic problems (those it answered finitely).
+
+    ``hidden``, ``outputs`` and ``lam_range`` name the family, as in
+    :func:`diagnostic_problems`; the submission is called on its problems only.
+    """
     seen = []
-    for W, X, T, sizes, lam in diagnostic_problems():
+    for W, X, T, sizes, lam in diagnostic_problems(hidden, outputs, lam_range):
         answer = call(W, X, T, sizes, lam)
         if answer is None:
             continue
@@ -204,6 +301,10 @@ def diagnose(
     failures: Mapping[str, Case],
     layout: str,
     activation: str,
+    *,
+    hidden: tuple[int, int] = (0, 5),
+    outputs: str = "both",
+    lam_range: tuple[float, float] = (0.0, math.inf),
 ) -> list[Finding]:
     """Name the known mistake that explains the submission's numbers, if one does.
 
@@ -220,30 +321,41 @@ def diagnose(
         The layout the submission is judged in.
     activation : str
         The hidden activation.
+    hidden, outputs, lam_range
+        The family of problems the submission is judged on (see
+        :func:`diagnostic_problems`): only its diagnostic problems are put to it.
 
     Returns
     -------
     list of Finding
-        A ``diagnosis`` per mistake found (with ``mistake`` and ``step``), or
-        one ``note`` saying that none explains the numbers.
+        A ``diagnosis`` per mistake found (with ``mistake`` and ``step``, and
+        ``activation`` for ``wrong-activation``), or one ``note`` saying that
+        none explains the numbers.
     """
-    observations = observe(answer, activation)
+    observations = observe(answer, activation, hidden=hidden, outputs=outputs, lam_range=lam_range)
     base = Variant(read_layout=layout, write_layout=layout)
     # explaining_from is empty for no observations: nothing answered proves nothing right
     right_where_unsaturated = bool(explaining_from([base], observations, layout, activation))
-    found: list[tuple[str, str]] = []
+    found: list[tuple[str, str, dict[str, str]]] = []
     if right_where_unsaturated:
         # Right on every ordinary problem: only a loss that breaks down at large
         # logits is known to fail like that.
         failing = [failures[k] for k in ("non-finite", "loss-mismatch") if k in failures]
         largest = max((_largest_logit(c, activation) for c in failing), default=0.0)
         if set(failures) <= {"non-finite", "loss-mismatch"} and largest >= UNSTABLE_LOGIT:
-            found.append(("unstable-loss", f"here the logits reach {largest:.3g}"))
+            found.append(("unstable-loss", f"here the logits reach {largest:.3g}", {}))
     else:
         if (seen := _observation(case)) is not None:
             observations.append(seen)
-        for variant in explaining_variants(observations, layout, activation):
-            found += [(name, _detail(name, variant)) for name in variant.mistakes(layout)]
+        if (other := _other_activation(observations, layout, activation)) is not None:
+            detail = (
+                f"the numbers are those of a {other} network, not a {activation} one: "
+                f"if {other} is what you meant, check it with --activation {other}"
+            )
+            found.append(("wrong-activation", detail, {"activation": other}))
+        else:
+            for variant in explaining_variants(observations, layout, activation):
+                found += [(name, _detail(name, variant), {}) for name in variant.mistakes(layout)]
     if not found:
         return [
             Finding(
@@ -259,17 +371,41 @@ def diagnose(
             )
         ]
     diagnoses = []
-    for name, detail in found:
+    for name, detail, more in found:
         step, explanation = MISTAKES[name]
         message = f"{name} (exercise step {step}): {explanation}"
         diagnoses.append(
             Finding(
                 "diagnosis",
                 message + (f"; {detail}" if detail else ""),
-                {"mistake": name, "step": step},
+                {"mistake": name, "step": step, **more},
             )
         )
     return diagnoses
+
+
+def _other_activation(
+    observations: Sequence[Observation], layout: str, activation: str
+) -> str | None:
+    """The other hidden activation whose mistake-free numbers are the submission's, if one is.
+
+    Only a problem with a hidden layer tells activations apart, so at least one
+    observation must have one; and ``activation``'s own numbers must not be
+    the submission's.
+    """
+    if all(len(seen.layer_sizes) <= 2 for seen in observations):
+        return None
+    base = [Variant(read_layout=layout, write_layout=layout)]
+    if explaining_from(base, observations, layout, activation):
+        return None
+    return next(
+        (
+            other
+            for other in ACTIVATIONS
+            if other != activation and explaining_from(base, observations, layout, other)
+        ),
+        None,
+    )
 
 
 def _observation(case: Case) -> Observation | None:

@@ -40,7 +40,9 @@ __all__ = ["MISTAKES", "Variant", "read_vector", "write_vector"]
 Array = NDArray[np.float64]
 
 #: Every mistake the diagnosis can name: (name, step of the exercise, explanation).
-#: The explanations use the exercise's notation.
+#: The explanations use the exercise's notation. Two have no switch of
+#: :class:`Variant`: the diagnosis recognises ``wrong-activation`` and
+#: ``unstable-loss`` by their signatures.
 MISTAKES: dict[str, tuple[str, str]] = {
     "bias-regularized": (
         "1.c loss / 1.d gradient",
@@ -93,6 +95,11 @@ MISTAKES: dict[str, tuple[str, str]] = {
         "1.e parameter layout",
         "W is read as W_1.ravel(), b_1, W_2.ravel(), b_2, ... (the canonical layout), not in the "
         "layout the check was asked for (--layout)",
+    ),
+    "wrong-activation": (
+        "1.b activation / Bonus 1",
+        "the hidden units use another activation h than the one the check was asked for "
+        "(--activation): the numbers are right for that other activation, not for this one",
     ),
     "derivative-of-activated": (
         "2a backprop",
