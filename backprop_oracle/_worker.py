@@ -22,6 +22,7 @@ sides share one framing.
 """
 
 import builtins
+import errno
 import importlib.util
 import inspect
 import json
@@ -222,8 +223,24 @@ def _text(exc: BaseException, path: str) -> str:
     return "".join(lines)[-MAX_TEXT:]
 
 
+def _wrote_too_much(exc: BaseException) -> bool:
+    """Whether ``exc`` is, or was raised while handling, a write past the file-size
+    limit (``EFBIG``) or into a full scratch folder (``ENOSPC``)."""
+    seen = 0
+    now: BaseException | None = exc
+    while now is not None and seen < 10:
+        if isinstance(now, OSError) and now.errno in (errno.EFBIG, errno.ENOSPC):
+            return True
+        now, seen = now.__cause__ or now.__context__, seen + 1
+    return False
+
+
 def _failure(exc: BaseException, path: str, importing: bool) -> dict[str, Any]:
-    """The answer for an exception the submission raised, while imported or called."""
+    """The answer for an exception the submission raised, while imported or called.
+
+    ``full`` marks a write that failed because the submission had written as much
+    as its files may hold: the oracle then says so in its own words.
+    """
     if isinstance(exc, MemoryError):
         return {"status": "memory", "message": _text(exc, path)}
     status = "import-error" if importing else "exception"
@@ -233,7 +250,10 @@ def _failure(exc: BaseException, path: str, importing: bool) -> dict[str, Any]:
             "status": status if importing else "exit",
             "message": f"called exit({exc.code!r}){where}"[:MAX_TEXT],
         }
-    return {"status": status, "message": _text(exc, path)}
+    answer: dict[str, Any] = {"status": status, "message": _text(exc, path)}
+    if _wrote_too_much(exc):
+        answer["full"] = True
+    return answer
 
 
 def _convert(result: Any, n: int, np: ModuleType) -> tuple[float, Any] | str:

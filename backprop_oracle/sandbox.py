@@ -216,6 +216,8 @@ class Reply:
     grad: Array | None = None
     message: str = ""
     mutated: list[str] = field(default_factory=list)
+    #: The call raised because a write failed: the submission's files were full.
+    full: bool = False
 
 
 # ------------------------------------------------------------- validation
@@ -233,9 +235,11 @@ _STATUSES = {
 _LISTS = ("forbidden", "blocked", "patched")
 _KEYS = {
     "started": frozenset({"status", "payload"}),
-    "hello": frozenset({"status", "payload", "message", "style", "hint", *_LISTS}),
-    "reply": frozenset({"status", "payload", "message", "mutated", *_LISTS}),
+    "hello": frozenset({"status", "payload", "message", "style", "hint", "full", *_LISTS}),
+    "reply": frozenset({"status", "payload", "message", "mutated", "full", *_LISTS}),
 }
+#: The statuses that may say ``full``: an exception raised by a write past the limit.
+_FULL_STATUSES = frozenset({"import-error", "exception"})
 
 
 def _strings(value: object, name: str) -> list[str]:
@@ -326,6 +330,10 @@ def validate_header(raw: bytes, stage: str, ok_payload: int = 0) -> dict[str, An
         clean["hint"] = _hint(header.get("hint", {}))
     elif "style" in header or "hint" in header:
         raise _Forged("a style or hint without a function")
+    if "full" in header:
+        if header["full"] is not True or status not in _FULL_STATUSES:
+            raise _Forged("full is not true, or comes without an exception")
+        clean["full"] = True
     for name in _LISTS:
         if name in header:
             clean[name] = _strings(header[name], name)
@@ -1007,6 +1015,16 @@ class Worker:
             "it was stopped there (print less: remove or shorten its debugging output)"
         )
 
+    def files_message(self) -> str:
+        """What a finding says once a write failed because the submission's files were full
+        (``RLIMIT_FSIZE`` per file, and the scratch folder's size in all)."""
+        mib = self.limits.scratch_bytes / (1 << 20)
+        return (
+            f"your file wrote more than {mib:g} MiB into files, the most a submission may "
+            "write; its writes failed from there on (write less: remove or shorten its "
+            "debugging output)"
+        )
+
     def _drain_output(self, running: _Running, check: bool = True) -> bool:
         """Read what the worker printed so far, never blocking; False at end of output."""
         while True:
@@ -1148,7 +1166,11 @@ class Worker:
         reply, data = self._receive("reply", self.timeout, ok_payload=8 * (W.size + 1))
         status = reply["status"]
         result = Reply(
-            status, reply, message=reply.get("message", ""), mutated=reply.get("mutated", [])
+            status,
+            reply,
+            message=reply.get("message", ""),
+            mutated=reply.get("mutated", []),
+            full=reply.get("full", False),
         )
         if status == "ok":
             numbers = np.frombuffer(data, dtype="<f8")

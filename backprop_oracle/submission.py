@@ -4,11 +4,13 @@ Every call takes and returns canonical vectors (SPEC section 2): the vector
 sent is rearranged into the layout the submission is judged in, and the
 gradient it returns is read back from that layout. A worker that dies is
 restarted, and the call's reply says so; a hang, tampering, a worker that
-keeps dying, output past the worker's limit, or the file's deadline ends the search
-(:class:`~backprop_oracle.search.StopSearch`) with the finding that says why.
+keeps dying, output past the worker's limit, files written full, or the file's
+deadline ends the search (:class:`~backprop_oracle.search.StopSearch`) with
+the finding that says why.
 """
 
 import math
+import re
 import time
 from collections.abc import Sequence
 
@@ -31,6 +33,15 @@ MAX_RESTARTS = 20
 #: Parameter counts tried for a ``fun(W)`` whose module does not say its length:
 #: the exercise's networks 2-4-1, 2-10-10-10-10-1 and 2-10-3.
 EXERCISE_SIZES = ([2, 4, 1], [2, 10, 10, 10, 10, 1], [2, 10, 3])
+
+
+def _failed_write(traceback: str) -> str:
+    """Where the failed write was, from the worker's traceback text ("" if it does not say)."""
+    places = re.findall(r"line (\d+), in (\w+)", traceback)
+    if not places:
+        return ""
+    line, function = places[-1]
+    return f"; the write that failed: line {line}, in {function}"
 
 
 class Submission:
@@ -63,6 +74,9 @@ class Submission:
         #: ``"full"`` for ``loss_and_grad(W, X, T, layer_sizes, lam)``,
         #: ``"closure"`` for ``fun(W)``; known once :meth:`start` has run.
         self.style = "full"
+        #: Set once a call failed because the submission's files were full: every
+        #: later call stops the search with a crash finding that says this.
+        self.files_full: str | None = None
 
     def start(self, source: str, forbidden: Sequence[str]) -> tuple[bool, list[Finding]]:
         """Scan the source, start the worker: whether there is a function to call, and findings.
@@ -97,6 +111,9 @@ class Submission:
             )
         elif status == "memory":
             findings.append(Finding("memory", f"ran out of memory while imported: {message}"))
+        elif hello.get("full"):
+            said = f"while importing the submission: {self.worker.files_message()}"
+            findings.append(Finding("import-error", said + _failed_write(message)))
         else:
             findings.append(Finding("import-error", message or "the import failed"))
         return False, findings
@@ -107,6 +124,8 @@ class Submission:
             raise StopSearch(Finding("timeout", self.deadline_message))
         if self.worker.printed_too_much:
             raise StopSearch(Finding("crash", self.worker.output_message()))
+        if self.files_full is not None:
+            raise StopSearch(Finding("crash", self.files_full))
         W_sent = W if self.style == "closure" else to_layout(W, layer_sizes, self.layout)
         try:
             reply = self.worker.call(W_sent, X, T, layer_sizes, lam)
@@ -123,6 +142,12 @@ class Submission:
                     where = f" (on a problem with layer sizes {sizes}, N = {X.shape[0]})"
                 raise StopSearch(Finding(died.kind, died.message + where)) from None
             return Reply("died", {}, message=died.message)
+        if reply.full:
+            # Its files stay full, and each later call would fail the same way (or not,
+            # once a file is rewritten): the search ends here, with one finding that says
+            # why rather than a crash followed by not-repeatable or "not implemented".
+            self.files_full = self.worker.files_message() + _failed_write(reply.message)
+            raise StopSearch(Finding("crash", self.files_full))
         if reply.grad is not None and self.style != "closure":
             reply.grad = from_layout(reply.grad, layer_sizes, self.layout)
         return reply

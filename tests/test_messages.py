@@ -21,7 +21,7 @@ import manual_backprop as mb
 from backprop_oracle import Options, check_file
 from backprop_oracle.cli import main
 from backprop_oracle.jail import Limits
-from backprop_oracle.sandbox import sandbox_available
+from backprop_oracle.sandbox import sandbox_available, validate_header
 from manual_backprop import losses
 from manual_backprop.activations import ACTIVATIONS, DERIVATIVES
 
@@ -65,29 +65,99 @@ def test_printing_past_the_limit_in_the_calls_says_so(in_call, tmp_path):
     too much, and no other finding (not-repeatable, a raw OSError) follows from it."""
     path = _student_file(tmp_path, "chatty.py", in_call=in_call)
     result = check_file(path, Options(examples=20, seed=1, timeout=20.0, isolate=ISOLATE))
-    kinds = [f.kind for f in result.findings]
-    messages = " | ".join(f.message for f in result.findings)
+    findings = result.all_findings()  # the file's own and every part's
+    kinds = [f.kind for f in findings]
+    messages = " | ".join(f.message for f in findings)
     assert result.verdict == "fail"
     assert f"your file printed more than {OUTPUT_MIB} MiB" in messages
-    assert kinds == ["crash"], messages
+    assert set(kinds) == {"crash"}, messages
     assert "OSError" not in messages
     assert "File too large" not in messages
     # Its numbers were right: no counterexample for a file stopped by what it printed.
     assert result.counterexample is None
+    assert all(part.counterexample is None for part in result.parts)
 
 
 def test_printing_past_the_limit_at_import_says_so(tmp_path, capsys):
-    """The same dump at module level: one finding that says so, through the command line."""
+    """The same dump at module level: the report says so, through the command line."""
     path = _student_file(tmp_path, "chatty_import.py", before="print('x' * (40 << 20))")
     argv = ["check", "--json", str(path), "--examples", "20", "--seed", "1"]
     assert main(argv + ([] if ISOLATE else ["--no-sandbox"])) == 1
     (result,) = json.loads(capsys.readouterr().out)["results"]
-    messages = " | ".join(f["message"] for f in result["findings"])
+    findings = result["findings"] + [f for part in result["parts"] for f in part["findings"]]
+    kinds = [f["kind"] for f in findings]
+    messages = " | ".join(f["message"] for f in findings)
     assert result["verdict"] == "fail"
-    assert len(result["findings"]) == 1, messages
-    assert f"your file printed more than {OUTPUT_MIB} MiB" in messages
+    assert f"your file printed more than {OUTPUT_MIB} MiB" in result["findings"][0]["message"]
+    assert "not-repeatable" not in kinds
+    assert "crash" not in kinds  # the import failed: nothing was called
     assert "OSError" not in messages
     assert "File too large" not in messages
+
+
+#: The most a submission may write into files (per file, and its scratch folder in all).
+FILES_MIB = Limits.scratch_bytes >> 20
+
+
+@pytest.mark.parametrize(
+    "in_call",
+    [
+        # a debug log appended to at every call
+        "open('debug.log', 'a').write('W = ' + 'x' * (4 << 20))",
+        # standard output sent to a file, then a big dump printed
+        "import sys; sys.stdout = open('out.txt', 'a'); print('x' * (4 << 20))",
+    ],
+    ids=["log", "stdout-to-file"],
+)
+def test_writing_past_the_file_limit_in_the_calls_says_so(in_call, tmp_path):
+    """A right answer that logs too much into a file of its working folder: the write
+    fails (EFBIG or ENOSPC), and the report says what happened in words a student can
+    act on, not a raw OSError followed by not-repeatable or "not implemented"."""
+    path = _student_file(tmp_path, "logger.py", in_call=in_call)
+    result = check_file(path, Options(examples=20, seed=1, timeout=20.0, isolate=ISOLATE))
+    findings = result.all_findings()
+    messages = " | ".join(f.message for f in findings)
+    assert result.verdict == "fail"
+    assert f"your file wrote more than {FILES_MIB} MiB into files" in messages
+    assert "the write that failed: line " in messages
+    assert {f.kind for f in findings} == {"crash"}, messages
+    for raw in ("OSError", "File too large", "No space left"):
+        assert raw not in messages
+    assert all(part.verdict != "not-implemented" for part in result.parts)
+
+
+def test_writing_past_the_file_limit_at_import_says_so(tmp_path):
+    path = _student_file(
+        tmp_path, "logger_import.py", before="open('debug.log', 'w').write('x' * (70 << 20))"
+    )
+    result = check_file(path, Options(examples=20, seed=1, timeout=20.0, isolate=ISOLATE))
+    (first, *_) = result.findings
+    assert first.kind == "import-error"
+    assert first.message.startswith(
+        f"while importing the submission: your file wrote more than {FILES_MIB} MiB into files"
+    )
+    assert "OSError" not in first.message
+
+
+@pytest.mark.parametrize(
+    ("header", "stage", "accepted"),
+    [
+        ({"status": "exception", "message": "m", "full": True}, "reply", True),
+        ({"status": "import-error", "message": "m", "full": True}, "hello", True),
+        ({"status": "ok", "full": True}, "reply", False),  # a full write with an answer
+        ({"status": "exception", "full": 1}, "reply", False),  # not the worker's True
+        ({"status": "exception", "full": False}, "reply", False),
+        ({"status": "ready", "style": "full", "hint": {}, "full": True}, "hello", False),
+    ],
+)
+def test_only_an_exception_can_say_its_files_were_full(header, stage, accepted):
+    """The oracle reads "full" only where the worker writes it; anything else is forged."""
+    raw = json.dumps({**header, "payload": 0}).encode()
+    if accepted:
+        assert validate_header(raw, stage)["full"] is True
+    else:
+        with pytest.raises(ValueError, match="full"):
+            validate_header(raw, stage)
 
 
 # ------------------------------------------------- no numpy warning from the reference
