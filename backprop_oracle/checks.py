@@ -54,6 +54,7 @@ not given.
 import hashlib
 import math
 import os
+import re
 import stat
 import time
 import traceback
@@ -275,6 +276,8 @@ class _PartCheck:
         #: (exceptions) met before the first answer.
         self.answered = 0
         self.refusals: list[str] = []
+        #: Replies that held numbers (the contract part's evidence).
+        self.replied = 0
         self.not_implemented = False
         self.counterexample: dict[str, Any] | None = None
         #: What the check is doing now, for a timeout's message.
@@ -392,6 +395,7 @@ class _PartCheck:
                 raise _NotImplemented
             assume(False)
         self.answered += 1
+        self.replied += first.status == "ok"
         if not self.reply_findings(case, first):
             return self._sort_out(case)
         self.repeat(case, first)
@@ -607,7 +611,7 @@ class _PartCheck:
         """The part's verdict and evidence."""
         family = _family_dict(self.part, self.sources, self.submission)
         if self.not_implemented:
-            first = self.refusals[0] if self.refusals else "no answer"
+            first = _exception_line(self.refusals[0]) if self.refusals else "no answer"
             return PartResult(
                 self.part.name,
                 "not-implemented",
@@ -618,13 +622,14 @@ class _PartCheck:
                         "note",
                         f"not implemented: the submission raised on each of the first "
                         f"{len(self.refusals)} problems of this part and answered none; "
-                        f"the first said: {first}",
+                        f"the first raised {first}",
+                        {"traceback": self.refusals[0]} if self.refusals else {},
                     )
                 ],
                 family=family,
                 seed=self.seed,
                 visibility=self.part.visibility,
-                reason=f"every problem tried raised (the first: {first.splitlines()[-1][:200]})"
+                reason=f"every problem tried raised {first.split(' (')[0]}"
                 if self.refusals
                 else "no problem was answered",
             )
@@ -643,6 +648,18 @@ class _PartCheck:
             self.seed,
             self.part.visibility,
         )
+
+
+def _exception_line(message: str) -> str:
+    """An exception's last line and where it was raised, from a worker's traceback text."""
+    lines = [line for line in message.strip().splitlines() if line.strip()]
+    if not lines:
+        return "an exception"
+    where = [line.strip() for line in lines if line.strip().startswith('File "')]
+    place = ""
+    if where and (found := re.match(r'File "(.*)", line (\d+)', where[-1])):
+        place = f" ({found.group(1)}, line {found.group(2)})"
+    return lines[-1].strip()[:300] + place
 
 
 def _family_dict(part: Part, sources: Sequence[_Source], submission: Submission) -> dict[str, Any]:
@@ -802,7 +819,9 @@ class _FileCheck:
         """A part judged without a search: skipped, not implemented, or failed with the file."""
         findings = []
         if verdict in ("skipped", "not-implemented"):
-            findings.append(Finding("note", f"{verdict}: {reason}"))
+            # A function the file lacks is that part's missing-function finding.
+            kind = "missing-function" if reason.startswith("no usable function") else "note"
+            findings.append(Finding(kind, f"{verdict}: {reason}"))
         return PartResult(
             part.name,
             verdict,
@@ -884,9 +903,11 @@ class _FileCheck:
             "checks": "contract",
             "parts": [p.name for p in self.parts if p.checks == "numbers"],
         }
-        answered = sum(c.answered for c in self.checks.values())
+        answered = sum(c.replied for c in self.checks.values())
         if answered == 0:
-            return self._plain(part, "not-implemented", "no part got an answer to judge", shown)
+            return self._plain(
+                part, "not-implemented", "no call of any part returned numbers to judge", shown
+            )
         evidence: dict[str, tuple[Case, Submission]] = {}
         for check in self.checks.values():
             for kind, case in check.contract.items():

@@ -82,7 +82,10 @@ def test_corpus_verdict(name, capfd, tmp_path, monkeypatch):
     assert result["verdict"] == entry["verdict"], report
     assert status == (0 if entry["verdict"] == "pass" else 1)
     assert set(entry["kinds"]) <= set(kinds), report
-    diagnosed = sorted(f["mistake"] for f in result["findings"] if f["kind"] == "diagnosis")
+    if "parts" in entry:
+        assert {p["name"]: p["verdict"] for p in result["parts"]} == entry["parts"], report
+    # Each mistake once, however many parts name it.
+    diagnosed = sorted({f["mistake"] for f in result["findings"] if f["kind"] == "diagnosis"})
     if entry["verdict"] == "pass":
         assert set(kinds) <= {"note"}, report  # no correct submission gets a diagnosis
         assert result["counterexample"] is None
@@ -120,8 +123,8 @@ def test_layout_auto_finds_the_layout_and_passes(name):
     expected = MANIFEST[name].get("layout", "canonical")
     if name in LAYOUT_FILES:  # "wrong" only because the manifest checks them as canonical
         expected = "ng" if "_ng_" in name else "weights-then-biases"
-    assert result.verdict == "pass", [f.message for f in result.findings]
-    (note,) = result.findings
+    assert result.verdict == "pass", [f.message for f in result.all_findings()]
+    (note,) = result.all_findings()
     assert note.kind == "note"
     assert note.details == {"layout": expected}
     assert note.message.startswith(f"--layout auto: the submission matches the {expected} layout")
@@ -139,7 +142,7 @@ def test_layout_auto_finds_the_layout_and_passes(name):
 def test_right_in_another_layout_fails_with_that_layout_named(name, layout, mistake):
     result = _check(name, layout=layout)
     assert result.verdict == "fail"
-    diagnosed = [f.details["mistake"] for f in result.findings if f.kind == "diagnosis"]
+    diagnosed = [f.details["mistake"] for f in result.all_findings() if f.kind == "diagnosis"]
     assert diagnosed == [mistake]
 
 
@@ -160,7 +163,7 @@ def test_hostile_files_fail_the_same_way_without_namespaces(name):
     entry = MANIFEST[name]
     options = Options(isolate=False, seed=0, examples=int(EXAMPLES), timeout=float(TIMEOUT))
     result = check_file(CORPUS / name, options)
-    kinds = {f.kind for f in result.findings}
+    kinds = {f.kind for f in result.all_findings()}
     assert result.verdict == "fail"
     assert set(entry["kinds"]) <= kinds
     assert result.sandbox is None  # reported as "sandbox": false, with a banner in text
