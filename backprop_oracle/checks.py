@@ -821,7 +821,7 @@ class _FileCheck:
         if verdict in ("skipped", "not-implemented"):
             # A function the file lacks is that part's missing-function finding.
             kind = "missing-function" if reason.startswith("no usable function") else "note"
-            findings.append(Finding(kind, f"{verdict}: {reason}"))
+            findings.append(Finding(kind, f"{verdict.replace('-', ' ')}: {reason}"))
         return PartResult(
             part.name,
             verdict,
@@ -904,6 +904,10 @@ class _FileCheck:
             "parts": [p.name for p in self.parts if p.checks == "numbers"],
         }
         answered = sum(c.replied for c in self.checks.values())
+        if self.import_failed:
+            return self._plain(
+                part, "fail", "the file could not be imported (see the findings)", shown
+            )
         if answered == 0:
             return self._plain(
                 part, "not-implemented", "no call of any part returned numbers to judge", shown

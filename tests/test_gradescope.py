@@ -123,7 +123,7 @@ def test_run_autograder_grades_the_submission_with_the_teachers_rubric(tmp_path)
     assert list(tests) == ["ex1", "bonus-relu", "ex2", "ex3", "stability", "contract"]
     assert tests["bonus-relu"]["score"] == 0
     assert (
-        "not-implemented: no usable function 'loss_and_grad_relu'"
+        "not implemented: no usable function 'loss_and_grad_relu'"
         in (tests["bonus-relu"]["output"])
     )
     assert tests["contract"]["visibility"] == "hidden"
