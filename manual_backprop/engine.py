@@ -500,11 +500,14 @@ def _backprop_in_parts(
 
     J = _penalised_mean(data_term, parts, params, lam)
     shares = _shares(parts)
-    np.multiply(parts[0].grad, shares[0], out=grad)
-    for part, share in zip(parts[1:], shares[1:], strict=True):
-        grad += share * part.grad
-    for (W_l, _), (dW_l, _) in zip(params, _unpack(grad, sizes), strict=True):
-        dW_l += l2_penalty_grad(W_l, lam)
+    # An overflow here leaves inf or NaN in the gradient, which the caller rejects
+    # with a message (check_finite_result); numpy's warning would only repeat it.
+    with np.errstate(over="ignore", invalid="ignore"):
+        np.multiply(parts[0].grad, shares[0], out=grad)
+        for part, share in zip(parts[1:], shares[1:], strict=True):
+            grad += share * part.grad
+        for (W_l, _), (dW_l, _) in zip(params, _unpack(grad, sizes), strict=True):
+            dW_l += l2_penalty_grad(W_l, lam)
     return J
 
 

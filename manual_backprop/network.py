@@ -223,8 +223,10 @@ def predict_proba(
     A_L = _validated_logits(W, X, layer_sizes, activation)
     if A_L.shape[1] == 1:  # binary: probability of target 1, shape (N,)
         return sigmoid(A_L[:, 0])
-    # multiclass: one row of softmax probabilities per sample, shape (N, K)
-    return softmax(A_L, axis=1)  # type: ignore[no-any-return]
+    # multiclass: one row of softmax probabilities per sample, shape (N, K); logits
+    # more than ~1.8e308 apart overflow the shift, and the rows are right all the same
+    with np.errstate(over="ignore"):
+        return softmax(A_L, axis=1)  # type: ignore[no-any-return]
 
 
 def predict(W: Array, X: Array, layer_sizes: Sequence[int], activation: str = "sigmoid") -> Any:
