@@ -127,3 +127,23 @@ def test_a_reader_that_stops_early_ends_the_command_quietly(tmp_path):
     _, err = process.communicate(timeout=300)
     assert err == b""
     assert process.returncode == 1  # the verdict's status, as if the reader had read it
+
+
+def test_activation_auto_finds_the_activation_and_the_file_passes(monkeypatch, capsys):
+    monkeypatch.chdir(CORPUS)
+    assert main(["check", "correct/relu_vectorised.py", "--activation", "auto", *FAST]) == 0
+    out = capsys.readouterr().out
+    assert "--activation auto: the submission matches a network of relu hidden units" in out
+
+
+def test_right_for_another_activation_is_named_with_the_option_to_use(monkeypatch, capsys):
+    """A correct tanh file checked as sigmoid: every part that checks numbers names
+    wrong-activation and says which option judges it right, not "not a known mistake"."""
+    monkeypatch.chdir(CORPUS)
+    assert main(["check", "correct/tanh_vectorised.py", "--json", *FAST]) == 1
+    (result,) = json.loads(capsys.readouterr().out)["results"]
+    for part in result["parts"][:4]:  # ex1, ex2, ex3, stability
+        (diagnosis,) = [f for f in part["findings"] if f["kind"] == "diagnosis"]
+        assert (diagnosis["mistake"], diagnosis["activation"]) == ("wrong-activation", "tanh")
+        assert "check it with --activation tanh" in diagnosis["message"]
+    assert result["parts"][4]["verdict"] == "pass"  # the contract holds all the same
