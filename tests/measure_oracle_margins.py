@@ -12,25 +12,30 @@ import argparse
 import tomllib
 from pathlib import Path
 
-from backprop_oracle.checks import Options, _Check
+from backprop_oracle import checks
+from backprop_oracle.checks import Options, check_file
 from backprop_oracle.findings import Case
+from backprop_oracle.rubric import parse_rubric
 
 CORPUS = Path(__file__).with_name("oracle_corpus")
+#: One part over every family (0 to 5 hidden layers, both outputs, every lam) at each
+#: weight scale: the margins of the ordinary and of the saturating problems.
+RUBRICS = {
+    weights: tuple(parse_rubric(f'[[part]]\nname = "all"\nmax_score = 1\nweights = "{weights}"\n'))
+    for weights in ("ordinary", "saturating")
+}
 
 
-class _Measure(_Check):
-    """A check that also records every case's ratios."""
+class _Ratios:
+    """The largest error / tolerance seen, for the loss and for the gradient."""
 
-    def __init__(self, path: Path, options: Options) -> None:
-        super().__init__(path, options)
-        self.loss_ratio = 0.0
-        self.gradient_ratio = 0.0
+    def __init__(self) -> None:
+        self.loss = 0.0
+        self.gradient = 0.0
 
-    def evaluate(self, problem):  # type: ignore[no-untyped-def]
-        case: Case = super().evaluate(problem)
-        self.loss_ratio = max(self.loss_ratio, case.loss_ratio)
-        self.gradient_ratio = max(self.gradient_ratio, case.gradient_ratio)
-        return case
+    def record(self, case: Case) -> None:
+        self.loss = max(self.loss, case.loss_ratio)
+        self.gradient = max(self.gradient, case.gradient_ratio)
 
 
 def main() -> None:
@@ -45,22 +50,38 @@ def main() -> None:
         for name, entry in manifest.items()
         if name.startswith(("correct/", "wrong/")) and "function" not in entry
     ]
-    print(f"{'file':<55} {'verdict':>7} {'loss err/tol':>13} {'grad err/tol':>13}")
+    evaluate = checks._PartCheck.evaluate
+    print(f"{'file':<55} {'weights':>10} {'verdict':>7} {'loss err/tol':>13} {'grad err/tol':>13}")
     for name in names:
         entry = manifest[name]
-        options = Options(
-            activation=entry.get("activation", "sigmoid"),
-            layout=entry.get("layout", "canonical"),
-            examples=args.examples,
-            seed=args.seed,
-        )
-        check = _Measure(CORPUS / name, options)
-        try:
-            check.run()
-        finally:
-            check.submission.worker.cleanup()
-        verdict = "fail" if check.findings else "pass"
-        print(f"{name:<55} {verdict:>7} {check.loss_ratio:13.2e} {check.gradient_ratio:13.2e}")
+        for weights, rubric in RUBRICS.items():
+            ratios = _Ratios()
+
+            def recording(
+                self: checks._PartCheck, problem: object, ratios: _Ratios = ratios
+            ) -> Case:
+                case = evaluate(self, problem)  # type: ignore[arg-type]
+                ratios.record(case)
+                return case
+
+            checks._PartCheck.evaluate = recording  # type: ignore[method-assign]
+            options = Options(
+                activation=entry.get("activation", "sigmoid"),
+                layout=entry.get("layout", "canonical"),
+                examples=args.examples,
+                seed=args.seed,
+                isolate=False,
+                file_timeout=600.0,
+                parts=rubric,
+            )
+            try:
+                result = check_file(CORPUS / name, options)
+            finally:
+                checks._PartCheck.evaluate = evaluate  # type: ignore[method-assign]
+            print(
+                f"{name:<55} {weights:>10} {result.verdict:>7} {ratios.loss:13.2e} "
+                f"{ratios.gradient:13.2e}"
+            )
 
 
 if __name__ == "__main__":
