@@ -509,3 +509,38 @@ def test_an_unknown_mistake_is_not_given_a_name(tmp_path):
     assert "no known mistake, alone or in a pair, reproduces its numbers" in note.message
     assert result.counterexample is not None
     assert result.counterexample["blocks"][0]["block"].startswith("b")  # the last bias block
+
+
+def test_a_part_that_hangs_never_stops_the_others(tmp_path):
+    """A file that hangs on multiclass problems: ex3 times out (and stability, which
+    draws ex3's networks too), while ex1, ex2 and the contract still get their points."""
+    path = tmp_path / "hangs_on_softmax.py"
+    path.write_text(
+        CORRECT
+        + textwrap.dedent(
+            """
+
+            import time
+            _checked = loss_and_grad
+
+
+            def loss_and_grad(W, X, T, layer_sizes, lam):
+                if layer_sizes[-1] > 1:
+                    time.sleep(600)
+                return _checked(W, X, T, layer_sizes, lam)
+            """
+        )
+    )
+    result = check_file(path, Options(examples=20, seed=0, timeout=2.0))
+    verdicts = {p.name: p.verdict for p in result.parts}
+    assert verdicts == {
+        "ex1": "pass",
+        "ex2": "pass",
+        "ex3": "fail",
+        "stability": "fail",
+        "contract": "pass",
+    }
+    (ex3,) = [p for p in result.parts if p.name == "ex3"]
+    assert [f.kind for f in ex3.findings] == ["timeout"]
+    assert ex3.findings[0].message.startswith("during the search: no answer within 2 s")
+    assert result.score == 65
