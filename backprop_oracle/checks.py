@@ -652,14 +652,16 @@ class _PartCheck:
 
 def _exception_line(message: str) -> str:
     """An exception's last line and where it was raised, from a worker's traceback text."""
-    lines = [line for line in message.strip().splitlines() if line.strip()]
+    # Split at newlines only: the message is the submission's, any other control
+    # character in it is kept (and escaped when shown).
+    lines = [line for line in message.split("\n") if line.strip()]
     if not lines:
         return "an exception"
     where = [line.strip() for line in lines if line.strip().startswith('File "')]
     place = ""
     if where and (found := re.match(r'File "(.*)", line (\d+)', where[-1])):
         place = f" ({found.group(1)}, line {found.group(2)})"
-    return lines[-1].strip()[:300] + place
+    return lines[-1].strip(" ")[:300] + place
 
 
 def _family_dict(part: Part, sources: Sequence[_Source], submission: Submission) -> dict[str, Any]:
@@ -998,6 +1000,12 @@ def _family_dict_plain(part: Part, function: str) -> dict[str, Any]:
     return {**part.family.as_dict(), "activation": part.activation, "function": function}
 
 
+def _hidden(finding: Finding, hide: PathHider) -> Finding:
+    """``finding`` with the grader's paths hidden in its message and its texts."""
+    details = {k: hide(v) if isinstance(v, str) else v for k, v in finding.details.items()}
+    return Finding(finding.kind, hide(finding.message), details)
+
+
 def _read_source(path: Path) -> bytes:
     """The submission's bytes, read without following a link or blocking on a FIFO.
 
@@ -1090,12 +1098,12 @@ def check_file(path: Path, options: Options) -> Result:
         hide = PathHider(path, shown, scratch)
         parts = check.part_results()
         for part in parts:
-            part.findings = [Finding(f.kind, hide(f.message), f.details) for f in part.findings]
+            part.findings = [_hidden(f, hide) for f in part.findings]
             part.reason = hide(part.reason)
         failing = next((p for p in parts if p.verdict == "fail" and p.counterexample), None)
         return Result(
             file=shown,
-            findings=[Finding(f.kind, hide(f.message), f.details) for f in check.findings],
+            findings=[_hidden(f, hide) for f in check.findings],
             counterexample=failing.counterexample if failing else None,
             output=hide("".join(w.output() for w in workers)),
             seed=check.seed,

@@ -461,9 +461,11 @@ def test_no_path_of_the_graders_machine_reaches_a_report(tmp_path, monkeypatch):
             for path in (str(tmp_path), "/submission/", "backprop-oracle-", sys.prefix):
                 assert path not in text, (isolate, path)
         assert result.file == "sub/where.py"
-        (crash,) = result.all_findings()
-        assert 'File "sub/where.py", line' in crash.message
-        assert crash.message.endswith("ValueError: sub/where.py\n")
+        # It raises on every problem: not implemented, with the traceback kept.
+        (refused,) = result.all_findings()
+        assert refused.message.endswith("raised ValueError: sub/where.py (sub/where.py, line 73)")
+        assert 'File "sub/where.py", line' in refused.details["traceback"]
+        assert refused.details["traceback"].endswith("ValueError: sub/where.py\n")
         assert "<site-packages>/numpy/__init__.py" in result.output
 
 
