@@ -176,7 +176,9 @@ def _what(part: PartResult) -> str:
     if part.verdict in ("skipped", "not-implemented", "error"):
         return escape_controls(part.reason, one_line=True)[:120]
     failing = [f.kind for f in part.sorted_findings() if f.kind != "note"]
-    return f"({failing[0]})" if failing else ""
+    if failing:
+        return f"({failing[0]})"
+    return escape_controls(part.reason, one_line=True)[:120]  # e.g. the file did not import
 
 
 def _parts_table(result: Result) -> list[str]:
