@@ -261,7 +261,12 @@ class _PartCheck:
         self.options = options
         self.seed = seed
         self.share = share
-        self.examples = options.examples or part.examples or DEFAULT_EXAMPLES
+        # A part that takes several parts' families (stability) draws as many problems
+        # for each of them as a part of its own: a weakness one family alone shows
+        # (an unstable softmax) is not diluted by the others.
+        self.examples = (options.examples or part.examples or DEFAULT_EXAMPLES) * max(
+            1, len(sources)
+        )
         now = time.monotonic()
         self.search = Search(
             seed,

@@ -31,6 +31,7 @@ from backprop_oracle.findings import Finding
 from backprop_oracle.tolerances import (
     EPS,
     FD_RTOL,
+    GRADIENT_ATOL,
     GRADIENT_RTOL,
     LOSS_ATOL,
     LOSS_LOGIT_ULPS,
@@ -145,7 +146,7 @@ def localise(
     for name, where, _ in blocks(layer_sizes):
         gap = np.abs(grad[where] - reference[where])
         error = float(np.max(gap)) / scale if scale > 0 else math.inf
-        if not error > GRADIENT_RTOL:
+        if not float(np.max(gap)) > GRADIENT_RTOL * scale + GRADIENT_ATOL:
             continue
         order = np.argsort(-gap, kind="stable")[:worst]
         found.append(
@@ -297,12 +298,14 @@ def compare_gradient(
         :func:`manual_backprop.gradcheck.gradient_scale` of the problem.
     """
     error = relative_error(grad, reference, scale)
-    if error <= GRADIENT_RTOL:
-        return Comparison(error / GRADIENT_RTOL, None, [])
+    tolerance = GRADIENT_RTOL * scale + GRADIENT_ATOL  # the absolute part: underflow only
+    gap = float(np.max(np.abs(grad - reference), initial=0.0))
+    if not gap > tolerance:
+        return Comparison(gap / tolerance, None, [])
     found = localise(grad, reference, layer_sizes, scale)
     worst = found[0]["worst"][0]
     return Comparison(
-        error / GRADIENT_RTOL,
+        gap / tolerance,
         Finding(
             "gradient-mismatch",
             f"the gradient differs from the reference in "
@@ -407,9 +410,11 @@ def self_consistency(
         if d is None or not d.smooth or not math.isfinite(d.value):
             continue
         bound = FD_RTOL * max(size, abs(d.value)) + 2.0 * d.truncation + 3.0 * noise / d.step
+        bound += GRADIENT_ATOL  # derivatives lost to underflow decide nothing
         gap = abs(float(grad[i]) - d.value)
-        if gap > bound and (worst is None or gap / bound > worst[0]):
-            worst = (gap / bound, i, d.value)
+        ratio = gap / bound if bound > 0.0 else math.inf  # bound 0: any gap disagrees
+        if gap > bound and (worst is None or ratio > worst[0]):
+            worst = (ratio, i, d.value)
     if worst is None:
         return None
     _, i, value = worst

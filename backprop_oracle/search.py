@@ -72,7 +72,7 @@ ORACLE_WEIGHT_SCALES = (*WEIGHT_SCALES, 1e3)
 
 #: Weight scales of "ordinary" problems (whose logits are then also bounded by
 #: :data:`~backprop_oracle.rubric.ORDINARY_LOGIT`) and of "saturating" ones.
-SCALES = {"ordinary": (1.0, 1e-3, 0.1, 3.0), "saturating": (10.0, 50.0, 1e3)}
+SCALES = {"ordinary": (1.0, 1e-3, 0.1, 3.0), "saturating": (1e3, 50.0, 10.0)}
 
 
 def _lams(low: float, high: float) -> tuple[float, ...]:

@@ -40,6 +40,7 @@ __all__ = [
     "FD_ROUNDING_FACTOR",
     "FD_RTOL",
     "FD_TRUNCATION_FACTOR",
+    "GRADIENT_ATOL",
     "GRADIENT_RTOL",
     "HAND_WORKED_RTOL",
     "LOSS_ATOL",
@@ -159,6 +160,13 @@ HAND_WORKED_RTOL = 32 * EPS
 # amount of order 1, and at worst by 2 lam |b| / scale, ~1e-3 on the problems
 # with lam >= 1e-3 that the search draws.
 GRADIENT_RTOL = 1e-10
+# Where the gradient's terms underflow (saturating weights: e^-a below 2.2e-308),
+# each term is flushed to zero or kept as a subnormal with an absolute error of up
+# to the smallest normal number, TINY = 2.2e-308, and the scale S itself may be 0.
+# A gradient entry sums at most (N + L n) ~ 112 such terms; 128 TINY (2.8e-306)
+# bounds their absolute error, and is allowed on top of GRADIENT_RTOL * S. No
+# mistake hides below it: wherever S is above ~1e-295, GRADIENT_RTOL * S is larger.
+GRADIENT_ATOL = 128 * float(np.finfo(np.float64).tiny)
 
 # A correct evaluation of the loss is accurate to ~1e-14 of itself (see
 # OWN_LOSS_RTOL), except for absolute contributions bounded separately below.

@@ -23,7 +23,7 @@ from backprop_oracle.rules import (
     on_a_kink,
     self_consistency,
 )
-from backprop_oracle.tolerances import GRADIENT_RTOL, LOSS_ATOL, LOSS_RTOL
+from backprop_oracle.tolerances import GRADIENT_ATOL, GRADIENT_RTOL, LOSS_ATOL, LOSS_RTOL
 from manual_backprop.gradcheck import gradient_scale
 
 SIZES = [3, 4, 2]  # W1: 0-11, b1: 12-15, W2: 16-23, b2: 24-25
@@ -125,6 +125,21 @@ def test_the_gradient_line_is_drawn_at_the_tolerance(fraction, passes):
     assert (comparison.finding is None) == passes
     # the addition rounds at eps of grad[13]'s size, a tiny fraction of the tolerance
     assert comparison.ratio == pytest.approx(fraction, rel=1e-3)
+
+
+@pytest.mark.parametrize(("gap", "passes"), [(1.459e-319, True), (1e-300, False)])
+def test_a_gradient_lost_to_underflow_decides_nothing(gap, passes):
+    """Saturating weights can underflow every term of the gradient: the scale is 0, the
+    reference's entries are 0.0 and a correct submission may keep a subnormal. Below
+    GRADIENT_ATOL (128 times the smallest normal number) a difference is rounding."""
+    sizes = [2, 2, 2, 1]
+    zero = np.zeros(mb.n_params(sizes))
+    grad = zero.copy()
+    grad[-1] = gap
+    comparison = compare_gradient(grad, zero, sizes, 0.0)
+    assert (comparison.finding is None) == passes
+    assert (comparison.blocks == []) == passes
+    assert GRADIENT_ATOL == 128 * np.finfo(np.float64).tiny
 
 
 def test_a_regularised_bias_is_a_gradient_mismatch_in_the_bias_blocks():
