@@ -213,7 +213,8 @@ def test_a_correct_file_passes_with_exit_status_0(correct_file, capsys):
     assert main(["check", str(correct_file), "--seed", "1", "--examples", "50"]) == 0
     out = capsys.readouterr().out
     # Outside the current folder, a file is named by its own name: no path of the grader's.
-    assert out.startswith("PASS  correct.py  (score 100/100, 200 examples, seed 1,")
+    # 50 problems in each of ex1, ex2 and ex3, and 50 for each of their families in stability
+    assert out.startswith("PASS  correct.py  (score 100/100, 300 examples, seed 1,")
 
 
 def test_a_wrong_file_fails_and_the_report_localises_it(wrong_file, capsys):

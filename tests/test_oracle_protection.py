@@ -364,7 +364,7 @@ def test_no_sandbox_is_in_the_json_and_a_banner_on_every_text_report(tmp_path, m
         assert report.read_text().startswith(NOT_SANDBOXED + "\n")
     assert main(["check", "correct.py", "--examples", "5", "--no-sandbox"]) == 0
     assert capsys.readouterr().out.startswith(
-        NOT_SANDBOXED + "\nPASS  correct.py  (score 100/100, 20 examples"
+        NOT_SANDBOXED + "\nPASS  correct.py  (score 100/100, 30 examples"
     )
 
 
