@@ -5,15 +5,18 @@
 puts random problems to it (the oracle's own problems, drawn by Hypothesis),
 compares its loss and gradient with :func:`manual_backprop.loss_and_grad` and
 with finite differences of its own loss, shrinks a failure to the smallest
-counterexample, and reports which parameter block is wrong. See SPEC section 5
-for the contract and the output.
+counterexample, and reports which parameter block is wrong. A check is a list
+of parts (a rubric), each with its own problems, verdict and points. See SPEC
+section 5 for the contract and the output.
 
-Modules: :mod:`.checks` (one file's check: the order of the work and the
-verdict), :mod:`.problems` (the problems: Hypothesis strategies),
+Modules: :mod:`.rubric` (parts, their problem families and points; the default
+rubric), :mod:`.checks` (one file's check: its parts in order, the calls and the
+verdicts), :mod:`.problems` (the problems: Hypothesis strategies),
 :mod:`.search` (the Hypothesis driver, shrinking and time budgets),
 :mod:`.rules` (the comparison rules, pure functions), :mod:`.submission` (the
 submitted function, called in its layout), :mod:`.layout_detection`
-(``--layout auto``), :mod:`.diagnosis` and :mod:`.mistakes` (naming the
+(``--layout auto``), :mod:`.activation_detection` (``--activation auto``),
+:mod:`.diagnosis` and :mod:`.mistakes` (naming the
 mistake), :mod:`.sandbox` (the worker process and its isolation),
 :mod:`.layouts` (parameter layouts), :mod:`.static` (forbidden imports in the
 source), :mod:`.tolerances`, :mod:`.findings`, :mod:`.report`,
