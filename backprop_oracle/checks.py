@@ -59,7 +59,7 @@ import stat
 import time
 import traceback
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -487,8 +487,12 @@ class _PartCheck:
                 self._searched()
             self.conclude()
         except StopSearch as stop:
-            if stop.finding is not None:
-                self._add_once(_during(stop.finding, self.phase))
+            self._stop(stop)
+
+    def _stop(self, stop: StopSearch) -> None:
+        """Record why the current phase stopped, naming it."""
+        if stop.finding is not None:
+            self._add_once(_during(stop.finding, self.phase))
 
     def _closure(self) -> None:
         self.phase = "finding the length of W"
@@ -579,8 +583,7 @@ class _PartCheck:
             try:
                 self.self_consistency(case, coordinates)
             except StopSearch as stop:
-                if stop.finding is not None:
-                    self._add_once(_during(stop.finding, self.phase))
+                self._stop(stop)
             kinds = {f.kind for f in case.findings}
             if "loss-mismatch" in kinds and "gradient-inconsistent" not in kinds:
                 case.findings.append(
@@ -608,8 +611,7 @@ class _PartCheck:
                     **_family_arguments(source.family),
                 )
             except StopSearch as stop:
-                if stop.finding is not None:
-                    self._add_once(_during(stop.finding, self.phase))
+                self._stop(stop)
         self.counterexample = describe(case, self.submission)
 
     def result(self) -> PartResult:
@@ -854,8 +856,7 @@ class _FileCheck:
             elif result is None or result.verdict in ("skipped", "not-implemented", "error"):
                 left_out.append(f"{name} ({result.verdict if result else 'not judged'})")
             else:
-                family = Family(other.family.hidden, other.family.outputs, other.family.lam)
-                family = Family(family.hidden, family.outputs, family.lam, part.family.weights)
+                family = replace(other.family, weights=part.family.weights)
                 sources.append(_Source(family, self.activation(other, function)))
         why = (
             ""

@@ -39,7 +39,6 @@ __all__ = [
     "StopSearch",
     "closure_weights",
     "family_problems",
-    "full_problems",
     "minimum_examples",
 ]
 
@@ -109,18 +108,6 @@ def family_problems(sources: list[tuple[str, Family]]) -> st.SearchStrategy[Prob
         for activation, family in sources
     ]
     return st.one_of(strategies)
-
-
-def full_problems(activation: str) -> st.SearchStrategy[Problem]:
-    """Problems of every family, at every weight scale of the search."""
-    return problems(
-        sizes=architectures(),
-        activation=st.just(activation),
-        lam=st.sampled_from(LAMS),
-        weight_scales=ORACLE_WEIGHT_SCALES,
-        binary_forms=("floats",),
-        multiclass_forms=("one-hot",),
-    )
 
 
 def closure_weights(n: int) -> st.SearchStrategy[tuple[int, float, int]]:
