@@ -23,15 +23,21 @@ sides share one framing.
 
 import builtins
 import errno
+import functools
 import importlib.util
 import inspect
+import itertools
 import json
+import linecache
+import math
 import os
 import resource
 import signal
 import struct
 import sys
+import time
 import traceback
+import types
 from collections.abc import Callable
 from types import ModuleType
 from typing import Any
@@ -47,6 +53,20 @@ MAX_ITEM = 200
 #: The largest layer size and parameter count a ``fun(W)`` module may hint at.
 MAX_LAYER = 100_000
 MAX_PARAMS = 1_000_000
+#: What the hello may carry for inferring a ``fun(W)``'s problem: at most this many
+#: objectives, arrays (each of at most ``MAX_ARRAY`` values, ``MAX_VALUES`` in all),
+#: scalars and layer-size lists, and cell errors of a notebook.
+MAX_CLOSURES = 8
+MAX_ARRAYS = 48
+MAX_ARRAY = 200_000
+MAX_VALUES = 1_000_000
+MAX_SCALARS = 48
+MAX_HINTS = 16
+MAX_CELLS = 20
+#: Seconds the worker spends at most trying one-argument callables (finding ``fun(W)``).
+PROBE_SECONDS = 20.0
+#: The exercise's networks 2-4-1, 2-10-10-10-10-1 and 2-10-3: lengths of ``W`` always tried.
+EXERCISE_LENGTHS = (17, 371, 63)
 #: The protocol's descriptors (requests in, answers out).
 REQUESTS = 3
 REPLIES = 4
@@ -83,6 +103,11 @@ _PATH_EVENTS = {
     "shutil.move",
 }
 _WRITE_FLAGS = os.O_WRONLY | os.O_RDWR | os.O_CREAT | os.O_TRUNC | os.O_APPEND
+#: Where an installed package's frames come from: the jail's site folder, or an
+#: environment's (without the sandbox).
+_LIBRARY_FOLDERS = ("/sandbox/site/", "/site-packages/", "/dist-packages/")
+#: A notebook's code cells are compiled under the file names "cell 1", "cell 2", ...
+CELL = "cell "
 
 
 # ------------------------------------------------------------------ framing
@@ -141,9 +166,10 @@ class Guard:
     libraries are absent, the file system read-only, the network missing.
     """
 
-    def __init__(self, scratch: str, forbidden: tuple[str, ...]) -> None:
+    def __init__(self, scratch: str, forbidden: tuple[str, ...], path: str = "") -> None:
         self.scratch = os.path.realpath(scratch)
         self.forbidden = frozenset(forbidden)
+        self.path = path
         self.armed = False
         self.forbidden_imports: list[str] = []
         self.blocked: list[str] = []
@@ -154,9 +180,32 @@ class Guard:
         real = os.path.realpath(os.fsdecode(path))
         return real == os.devnull or real == self.scratch or real.startswith(self.scratch + os.sep)
 
+    def _where(self) -> tuple[str, str]:
+        """The submission's line that led here, and the library module (if any) that
+        made the call itself: the innermost frame of an installed package."""
+        line, library = "", ""
+        frame = sys._getframe(2)
+        while frame is not None:
+            name = frame.f_code.co_filename
+            if not library and any(part in name for part in _LIBRARY_FOLDERS):
+                library = str(frame.f_globals.get("__name__", ""))
+            if name == self.path or name.startswith(CELL):
+                cell = f"{name.removeprefix(CELL)}, " if name.startswith(CELL) else ""
+                line = f"{'cell ' if cell else ''}{cell}line {frame.f_lineno}"
+                break
+            frame = frame.f_back  # type: ignore[assignment]
+        return line, library
+
     def _refuse(self, what: str) -> None:
+        line, library = self._where()
+        if library.startswith("matplotlib.font_manager") and what.startswith("start a process"):
+            # Matplotlib lists the system's fonts with fc-list, and goes on without them
+            # when that fails: refused quietly, as if fc-list were not installed.
+            raise FileNotFoundError(errno.ENOENT, "fc-list is not available here")
+        where = f" at {line}" if line else ""
+        inside = f" (inside {library.partition('.')[0]})" if library else ""
         if len(self.blocked) < MAX_ITEMS:
-            self.blocked.append(what[:MAX_ITEM])
+            self.blocked.append(f"{what}{where}{inside}"[:MAX_ITEM])
         raise PermissionError(f"backprop-oracle: a submission may not {what}")
 
     def __call__(self, event: str, args: tuple[Any, ...]) -> None:
@@ -272,7 +321,7 @@ def _convert(result: Any, n: int, np: ModuleType) -> tuple[float, Any] | str:
 
 
 def _serve(
-    fn: Callable[..., Any],
+    functions: dict[str, Callable[..., Any]],
     style: str,
     path: str,
     guard: Guard,
@@ -281,7 +330,8 @@ def _serve(
     np: ModuleType,
     before: dict[str, int],
 ) -> None:
-    """Answer call requests until the oracle closes the stream."""
+    """Answer call requests until the oracle closes the stream; a request names the
+    objective it calls when there are several (``style`` ``closures``)."""
     while (frame := read_frame(proto_in)) is not None:
         header, payload = frame
         n, x_shape, t_shape = header["n"], tuple(header["x_shape"]), tuple(header["t_shape"])
@@ -292,8 +342,9 @@ def _serve(
         originals = (W.copy(), X.copy(), T.copy())
         reply: dict[str, Any] = {}
         out = b""
+        fn = functions.get(str(header.get("function", "")), next(iter(functions.values())))
         try:
-            if style == "closure":
+            if style == "closures":
                 result = fn(W)
             else:
                 result = fn(W, X, T, list(header["layer_sizes"]), float(header["lam"]))
@@ -317,7 +368,7 @@ def _serve(
 
 
 def _signature_style(fn: Callable[..., Any]) -> str | None:
-    """``"full"`` for ``f(W, X, T, layer_sizes, lam)``, ``"closure"`` for ``f(W)``."""
+    """``"full"`` for ``f(W, X, T, layer_sizes, lam)``, ``"closures"`` for ``f(W)``."""
     try:
         parameters = inspect.signature(fn).parameters.values()
     except (TypeError, ValueError):
@@ -328,29 +379,273 @@ def _signature_style(fn: Callable[..., Any]) -> str | None:
     if len(required) <= 5 and (len(positional) >= 5 or varargs):
         return "full"
     if len(required) == 1:
-        return "closure"
+        return "closures"
     return None
 
 
-def _closure_hint(module: ModuleType) -> dict[str, Any]:
-    """What the module says about the length of ``W``, for a one-argument ``fun(W)``.
+# ------------------------------------------------------------- notebooks
 
-    Only plausible values are sent (the oracle treats anything else as a forged frame).
+
+class _Shell:
+    """What ``get_ipython()`` returns in a notebook run here: the calls IPython's input
+    transformer writes for ``%magic``, ``%%magic``, ``!command`` and ``name?``.
+
+    ``%time``, ``%timeit``, ``%%time``, ``%%timeit`` and ``%%capture`` run their code
+    once (untimed); ``%matplotlib`` does nothing (the backend is Agg); a shell command
+    is not run (there is no shell here), and neither is any other magic: each says so
+    in the output.
     """
-    hint: dict[str, Any] = {}
-    sizes = getattr(module, "layer_sizes", None)
-    if (
-        isinstance(sizes, list | tuple)
-        and 2 <= len(sizes) <= 32
-        and all(type(s) is int and 1 <= s <= MAX_LAYER for s in sizes)
-    ):
-        hint["layer_sizes"] = [int(s) for s in sizes]
-    for name in ("W0", "W_init", "w0"):
-        size = getattr(getattr(module, name, None), "size", None)
-        if type(size) is int and 1 <= size <= MAX_PARAMS:
-            hint["n_params"] = size
+
+    RUN = frozenset({"time", "timeit", "capture", "prun"})
+    QUIET = frozenset({"matplotlib", "pinfo", "pinfo2", "config", "load_ext"})
+
+    def __init__(self, namespace: dict[str, Any]) -> None:
+        self.namespace = namespace
+        self.cell = ""
+
+    def _run(self, code: str) -> None:
+        exec(compile(code, self.cell or "<magic>", "exec"), self.namespace)  # the submission's code
+
+    def run_line_magic(self, name: str, line: str, _stack_depth: int = 1) -> None:
+        if name in self.RUN:
+            if name == "timeit":
+                line = " ".join(w for w in line.split() if not w.startswith("-"))
+            self._run(line)
+        elif name not in self.QUIET:
+            print(f"[backprop-oracle] %{name} was not run", flush=True)
+
+    def run_cell_magic(self, name: str, line: str, cell: str) -> None:
+        if name in self.RUN:
+            self._run("\n" + cell)  # the body starts on the cell's second line
+        else:
+            print(f"[backprop-oracle] the %%{name} cell was not run", flush=True)
+
+    def system(self, command: str) -> None:
+        print(f"[backprop-oracle] !{command[:100]} was not run (no shell here)", flush=True)
+
+    def getoutput(self, command: str, split: bool = True) -> list[str]:
+        self.system(command)
+        return []
+
+    def magic(self, line: str) -> None:
+        name, _, rest = line.partition(" ")
+        self.run_line_magic(name.lstrip("%"), rest)
+
+
+def _missing_file(exc: BaseException) -> str:
+    """The name of the file an exception says is missing ("" if it says none)."""
+    if isinstance(exc, FileNotFoundError) and exc.filename is not None:
+        return os.fsdecode(exc.filename)[:MAX_ITEM]
+    return ""
+
+
+def _cell_failure(exc: BaseException, number: int) -> dict[str, Any]:
+    """A cell that raised: its number, the traceback in the notebook's cells, and the
+    file it could not open (a ``FileNotFoundError``)."""
+    frames = [f for f in traceback.extract_tb(exc.__traceback__) if f.filename.startswith(CELL)]
+    lines = traceback.format_list(frames) + traceback.format_exception_only(exc)
+    failure: dict[str, Any] = {"cell": number, "message": "".join(lines)[-MAX_TEXT:]}
+    if isinstance(exc, SystemExit):
+        failure["message"] = f"called exit({exc.code!r})"[:MAX_TEXT]
+    if missing := _missing_file(exc):
+        failure["missing"] = missing
+    if _wrote_too_much(exc):
+        failure["full"] = True
+    return failure
+
+
+def _run_cells(path: str, module: ModuleType) -> list[dict[str, Any]]:
+    """Run a notebook's code cells in order in ``module``'s namespace, each under the
+    file name "cell N"; a cell that raises is recorded, and the next one runs."""
+    with open(path, encoding="utf-8") as file:
+        cells = json.load(file)["cells"]
+    shell = _Shell(vars(module))
+    module.get_ipython = lambda: shell  # type: ignore[attr-defined]
+    failures: list[dict[str, Any]] = []
+    for number, source in cells:
+        name = f"{CELL}{number}"
+        shell.cell = name
+        linecache.cache[name] = (len(source), None, source.splitlines(True), name)
+        try:
+            exec(compile(source, name, "exec"), vars(module))  # in its jail
+        except MemoryError:
+            raise
+        except BaseException as exc:  # a notebook run goes on after a failing cell
+            if len(failures) < MAX_CELLS:
+                failures.append(_cell_failure(exc, int(number)))
+        sys.stdout.flush()
+    return failures
+
+
+# ------------------------------------------------------ finding fun(W)
+
+
+def _own_function(value: Any) -> types.FunctionType | None:
+    """The submission's own function behind ``value`` (itself, or a partial's), or None."""
+    target = value.func if isinstance(value, functools.partial) else value
+    if isinstance(target, types.FunctionType) and target.__module__ == "submission":
+        return target
+    return None
+
+
+def _one_argument(value: Any) -> bool:
+    """Whether ``value`` can be called with exactly one positional argument, ``fun(W)``."""
+    try:
+        parameters = inspect.signature(value).parameters.values()
+    except (TypeError, ValueError):
+        return False
+    positional = [p for p in parameters if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+    required = [p for p in positional if p.default is p.empty]
+    return len(required) == 1 or (not required and len(positional) >= 1)
+
+
+def _reached(name: str, value: Any, namespace: dict[str, Any]) -> dict[str, Any]:
+    """What a candidate objective reaches, by name: its closure's cells, its default
+    arguments, a partial's bound arguments, and the globals its code names."""
+    found: dict[str, Any] = {}
+    function = value.func if isinstance(value, functools.partial) else value
+    if isinstance(value, functools.partial):
+        try:
+            names = list(inspect.signature(function).parameters)
+        except (TypeError, ValueError):
+            names = []
+        for i, argument in enumerate(value.args):
+            found[f"{name}.{names[i] if i < len(names) else i}"] = argument
+        for key, argument in value.keywords.items():
+            found[f"{name}.{key}"] = argument
+    if isinstance(function, types.FunctionType):
+        code = function.__code__
+        for var, cell in zip(code.co_freevars, function.__closure__ or (), strict=False):
+            try:
+                found[f"{name}.{var}"] = cell.cell_contents
+            except ValueError:  # an empty cell
+                continue
+        defaults = function.__defaults__ or ()
+        positional = code.co_varnames[: code.co_argcount]
+        for var, default in zip(
+            positional[len(positional) - len(defaults) :], defaults, strict=True
+        ):
+            found[f"{name}.{var}"] = default
+        for var, default in (function.__kwdefaults__ or {}).items():
+            found[f"{name}.{var}"] = default
+        for var in code.co_names:
+            if var in namespace and not var.startswith("_"):
+                found[var] = namespace[var]
+    return found
+
+
+def _as_array(value: Any, np: ModuleType) -> Any:
+    """``value`` as a finite 1-D or 2-D float64 array of at most ``MAX_ARRAY`` values, or None."""
+    if isinstance(value, list | tuple) and 2 <= len(value) <= MAX_ARRAY:
+        if not all(type(v) in (int, float) for v in value):
+            return None
+        value = np.asarray(value)
+    if not isinstance(value, np.ndarray) or value.dtype.kind not in "biuf":
+        return None
+    if value.ndim not in (1, 2) or not 2 <= value.size <= MAX_ARRAY:
+        return None
+    array = np.ascontiguousarray(value, dtype=np.float64)
+    return array if bool(np.all(np.isfinite(array))) else None
+
+
+def _sizes(value: Any) -> list[int] | None:
+    """``value`` as a list of layer sizes (2 to 10 positive ints), or None."""
+    if not isinstance(value, list | tuple) or not 2 <= len(value) <= 10:
+        return None
+    if not all(type(v) is int and 1 <= v <= MAX_LAYER for v in value):
+        return None
+    return [int(v) for v in value]
+
+
+def _lengths(values: dict[str, Any], np: ModuleType) -> list[int]:
+    """Lengths of ``W`` worth trying: the notebook's 1-D float vectors (``W0``, a result's
+    ``x``), its layer-size lists, and the exercise's networks."""
+    lengths: list[int] = []
+    for value in values.values():
+        vector = getattr(value, "x", value)
+        if isinstance(vector, np.ndarray) and vector.ndim == 1 and vector.dtype.kind == "f":
+            lengths.append(int(vector.size))
+        elif (sizes := _sizes(value)) is not None:
+            lengths.append(sum((a + 1) * b for a, b in itertools.pairwise(sizes)))
+    lengths += EXERCISE_LENGTHS
+    unique = [n for i, n in enumerate(lengths) if 2 <= n <= MAX_PARAMS and n not in lengths[:i]]
+    return unique[:12]
+
+
+def _probe(value: Callable[..., Any], lengths: list[int], np: ModuleType, until: float) -> int:
+    """The length of ``W`` at which ``value(W)`` returns ``(float, vector of that length)``;
+    0 if none does."""
+    rng = np.random.default_rng(0)
+    for n in lengths:
+        if time.monotonic() > until:
             break
-    return hint
+        try:
+            answer = _convert(value(rng.uniform(-0.5, 0.5, n)), n, np)
+        except MemoryError:
+            raise
+        except BaseException:  # not this length, or not an objective
+            continue
+        if not isinstance(answer, str):
+            return n
+    return 0
+
+
+def _discover(
+    namespace: dict[str, Any], named: str | None, np: ModuleType
+) -> tuple[dict[str, Any], dict[str, Any], bytes]:
+    """The one-argument objectives ``fun(W) -> (float, vector)`` of the namespace, and
+    what their problem may be inferred from.
+
+    ``named`` is the function the oracle was told to check, when it takes one argument:
+    then only it is tried. Returns the objectives by name, the hello's fields
+    (``closures``, ``arrays``, ``scalars``, ``hints``) and the arrays' bytes.
+    """
+    public = {k: v for k, v in namespace.items() if not k.startswith("_")}
+    candidates: list[tuple[str, Any]] = []
+    if named is not None:
+        candidates = [(named, namespace[named])]
+    else:
+        seen: set[int] = set()
+        for key, value in public.items():
+            if _own_function(value) is None or id(value) in seen or not _one_argument(value):
+                continue
+            seen.add(id(value))
+            candidates.append((key, value))
+    lengths = _lengths(public, np)
+    until = time.monotonic() + PROBE_SECONDS
+    found: dict[str, Any] = {}
+    closures: list[dict[str, Any]] = []
+    for key, value in candidates:
+        if len(closures) >= MAX_CLOSURES:
+            break
+        if n := _probe(value, lengths, np, until):
+            found[key[:MAX_ITEM]] = value
+            own = sorted(k[:MAX_ITEM] for k in _reached(key, value, namespace))[:MAX_ITEMS]
+            closures.append({"name": key[:MAX_ITEM], "n": n, "own": own})
+    values = dict(public)
+    for key, value in found.items():
+        values.update(_reached(key, value, namespace))
+    arrays: list[dict[str, Any]] = []
+    scalars: dict[str, float] = {}
+    hints: list[list[int]] = []
+    payload: list[bytes] = []
+    total = 0
+    for key, value in values.items():
+        key = key[:MAX_ITEM]
+        if (sizes := _sizes(value)) is not None:
+            if len(hints) < MAX_HINTS and sizes not in hints:
+                hints.append(sizes)
+        elif type(value) in (int, float):
+            if math.isfinite(value) and len(scalars) < MAX_SCALARS:
+                scalars[key] = float(value)
+        elif found and len(arrays) < MAX_ARRAYS and (array := _as_array(value, np)) is not None:
+            if total + array.size > MAX_VALUES:
+                continue
+            arrays.append({"name": key, "shape": list(array.shape)})
+            payload.append(array.astype("<f8").tobytes())
+            total += array.size
+    fields = {"closures": closures, "arrays": arrays, "scalars": scalars, "hints": hints}
+    return found, fields, b"".join(payload)
 
 
 def _take_descriptors() -> None:
@@ -435,15 +730,67 @@ def _refuse_sysv_memory() -> bool:
     return bool(libc.prctl(22, 2, ctypes.addressof(fprog), 0, 0) == 0)  # PR_SET_SECCOMP, FILTER
 
 
+def _offer_data(data: str, scratch: str) -> None:
+    """Make the data folder's entries visible in the working folder (``scratch``) by
+    symbolic links: a relative path such as ``loadmat('points.mat')`` reads the data
+    folder's file, read-only, and a new file (a saved figure) is written into scratch."""
+    if not data:
+        return
+    for entry in sorted(os.listdir(data)):
+        target = os.path.join(scratch, entry)
+        if not os.path.lexists(target):
+            os.symlink(os.path.join(data, entry), target)
+
+
+def _load(path: str, notebook: bool) -> tuple[ModuleType, list[dict[str, Any]]]:
+    """Import the submission as the module ``submission``, or run its notebook cells in it."""
+    if notebook:
+        module = types.ModuleType("submission")
+        module.__file__ = path
+        sys.modules["submission"] = module
+        return module, _run_cells(path, module)
+    spec = importlib.util.spec_from_file_location("submission", path)
+    if spec is None or spec.loader is None:
+        raise ImportError(f"cannot load {path} as a Python module")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["submission"] = module
+    spec.loader.exec_module(module)
+    return module, []
+
+
+def _hello(
+    module: ModuleType, function: str, np: ModuleType
+) -> tuple[dict[str, Any], dict[str, Callable[..., Any]], bytes]:
+    """The hello for an imported submission: the contract function if it has one, else
+    the one-argument objectives found; the functions to serve; the hello's payload."""
+    namespace = vars(module)
+    fn = namespace.get(function)
+    style = _signature_style(fn) if callable(fn) else None
+    if style == "full":
+        return {"status": "ready", "style": "full"}, {function: fn}, b""  # type: ignore[dict-item]
+    found, fields, payload = _discover(namespace, function if style else None, np)
+    if found:
+        return {"status": "ready", "style": "closures", **fields}, found, payload
+    if callable(fn):
+        signature = f"signature {inspect.signature(fn)}"
+        return {"status": "missing-function", "message": signature[:MAX_TEXT]}, {}, b""
+    names = sorted(n for n, v in namespace.items() if callable(v) and n[0] != "_")
+    return {"status": "missing-function", "message": ", ".join(names)[:MAX_TEXT]}, {}, b""
+
+
 def main(argv: list[str]) -> None:
-    """``_worker.py SUBMISSION FUNCTION SCRATCH SITE ALLOW_AUTODIFF PROCESSES``.
+    """``_worker.py SUBMISSION FUNCTION SCRATCH SITE ALLOW_AUTODIFF PROCESSES [MODE [DATA]]``.
 
     ``SITE`` (the folder of allowed distributions) is appended to ``sys.path``
     unless empty. ``PROCESSES`` is the process limit set on this process
     before the submission is loaded (``0``: none); see
     :class:`backprop_oracle.jail.Limits` for why the worker sets this one itself.
+    ``MODE`` is ``module`` (import a Python file; the default) or ``notebook``
+    (run the code cells of the JSON file the oracle wrote from a notebook).
+    ``DATA`` is the data folder whose entries the working folder shows ("": none).
     """
-    path, function, scratch, site, allow_autodiff, processes = argv
+    path, function, scratch, site, allow_autodiff, processes, *rest = argv
+    mode, data = [*rest, "module", ""][:2] if not rest else [*rest, ""][:2]
     _take_descriptors()
     # A write past the file-size limit then fails with EFBIG, which the submission
     # sees, instead of killing the worker with SIGXFSZ.
@@ -452,6 +799,7 @@ def main(argv: list[str]) -> None:
     sys.stdout = open(1, "w", buffering=1, closefd=False)  # noqa: SIM115
     sys.stderr = open(2, "w", buffering=1, closefd=False)  # noqa: SIM115
     os.chdir(scratch)
+    _offer_data(data, scratch)
     if int(processes) > 0:
         _, hard = resource.getrlimit(resource.RLIMIT_NPROC)
         limit = int(processes) if hard == resource.RLIM_INFINITY else min(int(processes), hard)
@@ -466,35 +814,27 @@ def main(argv: list[str]) -> None:
 
     before = _snapshot(np, numpy.testing, builtins)
     write_frame(proto_out, {"status": "started"})  # the import's time limit starts now
-    guard = Guard(scratch, PROJECT if allow_autodiff == "1" else AUTODIFF + PROJECT)
+    notebook = mode == "notebook"
+    guard = Guard(scratch, PROJECT if allow_autodiff == "1" else AUTODIFF + PROJECT, path)
     sys.addaudithook(guard)
     guard.armed = True
 
     hello: dict[str, Any] = {}
-    fn: Any = None
+    functions: dict[str, Callable[..., Any]] = {}
+    payload = b""
     try:
-        spec = importlib.util.spec_from_file_location("submission", path)
-        if spec is None or spec.loader is None:
-            raise ImportError(f"cannot load {path} as a Python module")
-        module = importlib.util.module_from_spec(spec)
-        sys.modules["submission"] = module
-        spec.loader.exec_module(module)
+        module, cells = _load(path, notebook)
+        hello, functions, payload = _hello(module, function, np)
+        if cells:
+            hello["cells"] = cells
     except BaseException as exc:
         hello = _failure(exc, path, importing=True)
-    else:
-        fn = getattr(module, function, None)
-        if not callable(fn):
-            names = sorted(n for n, v in vars(module).items() if callable(v) and n[0] != "_")
-            hello = {"status": "missing-function", "message": ", ".join(names)[:MAX_TEXT]}
-        elif (style := _signature_style(fn)) is None:
-            signature = f"signature {inspect.signature(fn)}"
-            hello = {"status": "missing-function", "message": signature[:MAX_TEXT]}
-        else:
-            hello = {"status": "ready", "style": style, "hint": _closure_hint(module)}
+        if missing := _missing_file(exc):
+            hello["missing"] = missing
     hello.update(_findings(guard, np, before))
-    write_frame(proto_out, hello)
+    write_frame(proto_out, hello, payload)
     if hello["status"] == "ready":
-        _serve(fn, hello["style"], path, guard, proto_in, proto_out, np, before)
+        _serve(functions, hello["style"], path, guard, proto_in, proto_out, np, before)
     os._exit(0)
 
 

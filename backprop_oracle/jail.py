@@ -25,8 +25,13 @@ and ``dist-packages``       there (autodiff libraries, this project) is visible
 ``/dev``                    ``null``, ``zero``, ``random``, ``urandom`` only: no
                             terminal to write to, no shared memory
 ``/proc``                   the jail's own PID namespace
+``/data``                   the data folder, read-only (``--data DIR``), or only
+                            the data files of the submission's own folder (no
+                            classmate's submission); absent without data
 ``/scratch``                a small fresh tmpfs, the working directory, ``HOME``
-                            and ``TMPDIR``; it dies with the mount namespace
+                            and ``TMPDIR``; it dies with the mount namespace. The
+                            worker links each entry of ``/data`` into it, so
+                            relative paths read the data and new files land here
 ==========================  =====================================================
 
 Nothing else exists: no ``/etc``, ``/tmp``, ``/home``, ``/run``, ``/var``,
@@ -47,18 +52,23 @@ from pathlib import Path
 __all__ = [
     "AUTODIFF_DISTRIBUTIONS",
     "CORE_DISTRIBUTIONS",
+    "DATA",
+    "DATA_SUFFIXES",
     "JAIL_GID",
     "JAIL_UID",
+    "PLOTTING_DISTRIBUTIONS",
     "PROJECT_PACKAGES",
     "SCRATCH",
     "SITE",
     "SUBMISSION_DIR",
     "WORKER",
+    "DataFolder",
     "Jail",
     "Limits",
     "Mount",
     "allowed_trees",
     "build_jail",
+    "data_files",
     "environment",
     "interpreter",
     "package_dirs",
@@ -71,6 +81,7 @@ SITE = "/sandbox/site"
 WORKER = "/sandbox/worker.py"
 SUBMISSION_DIR = "/submission"
 SCRATCH = "/scratch"
+DATA = "/data"
 
 #: The user and group the submission runs as inside the jail ("nobody"): no
 #: file of the runtime belongs to it, so every read-only file stays read-only
@@ -80,6 +91,9 @@ JAIL_GID = 65534
 
 #: Distributions every submission may import (with their requirements).
 CORE_DISTRIBUTIONS = ("numpy", "scipy")
+#: Bound too where installed: nearly every answer of the exercise plots its data, and
+#: a plot must not fail a correct file. It draws with the Agg backend, into scratch.
+PLOTTING_DISTRIBUTIONS = ("matplotlib",)
 #: Distributions added with ``--allow-autodiff``, where installed.
 AUTODIFF_DISTRIBUTIONS = ("jax", "jaxlib", "torch", "tensorflow", "autograd")
 #: This project's packages: never bound, whatever the options.
@@ -94,6 +108,62 @@ _SYSTEM_LINKS = ("/lib", "/lib64", "/lib32", "/libx32", "/bin", "/sbin")
 _SMALL_TMPFS = 1 << 20
 #: Size of an empty mask (it is remounted read-only at once).
 _MASK_BYTES = 4096
+#: The files of a submission's own folder offered as its data: what a course hands out
+#: (MATLAB, numpy, text tables, JSON, pickles, HDF5), never a Python file or notebook.
+DATA_SUFFIXES = frozenset(
+    {".mat", ".npy", ".npz", ".csv", ".tsv", ".txt", ".dat", ".json", ".pkl", ".pickle", ".h5",
+     ".hdf5", ".gz"}
+)  # fmt: skip
+#: At most this many data files are offered from a submission's folder, found at most
+#: this many folders deep (``data/points.mat`` is one deep).
+MAX_DATA_FILES = 256
+MAX_DATA_DEPTH = 2
+
+
+@dataclass(frozen=True)
+class DataFolder:
+    """The data a submission may read, as ``/data`` in the jail.
+
+    Parameters
+    ----------
+    root : Path
+        The folder on the host.
+    files : tuple of str, optional
+        Paths relative to ``root`` to offer, each a regular file; None offers the
+        whole folder (``--data DIR``, chosen by the grader).
+    """
+
+    root: Path
+    files: tuple[str, ...] | None = None
+    #: How a report names it (never the grader's absolute path).
+    label: str = ""
+
+
+def data_files(folder: Path) -> DataFolder:
+    """The data files of a submission's own folder (:data:`DATA_SUFFIXES`): regular
+    files only, no symbolic link followed, at most :data:`MAX_DATA_DEPTH` folders deep.
+
+    A class's submissions usually share a folder: only data is offered, so no
+    submission can read another's.
+    """
+    found: list[str] = []
+    for here, folders, names in os.walk(folder, followlinks=False):
+        depth = len(Path(here).relative_to(folder).parts)
+        folders[:] = sorted(f for f in folders if not f.startswith(".") and depth < MAX_DATA_DEPTH)
+        for name in sorted(names):
+            path = Path(here) / name
+            if name.startswith(".") or path.suffix.lower() not in DATA_SUFFIXES:
+                continue
+            if path.is_symlink() or not path.is_file() or "\t" in name or "\n" in name:
+                continue
+            found.append(str(path.relative_to(folder)))
+            if len(found) >= MAX_DATA_FILES:
+                break
+        else:
+            continue
+        break
+    label = f"the data files beside the submission, in its folder {folder.name or '/'!r}"
+    return DataFolder(folder, tuple(found), label)
 
 
 @dataclass(frozen=True)
@@ -450,8 +520,9 @@ def build_jail(
     *,
     allow_autodiff: bool = False,
     limits: Limits | None = None,
-    distributions: Iterable[str] = CORE_DISTRIBUTIONS,
+    distributions: Iterable[str] = CORE_DISTRIBUTIONS + PLOTTING_DISTRIBUTIONS,
     worker_args: Iterable[str] = (),
+    data: DataFolder | None = None,
 ) -> Jail:
     """The jail for one submission.
 
@@ -472,6 +543,8 @@ def build_jail(
         The distributions every submission may import.
     worker_args : iterable of str
         Further arguments for the worker, after its own.
+    data : DataFolder, optional
+        The data the submission may read, bound read-only at ``/data``.
 
     Returns
     -------
@@ -549,6 +622,7 @@ def build_jail(
             why="the submission, a read-only copy",
         ),
         Mount("remount-ro", SUBMISSION_DIR, why="the submission cannot be changed"),
+        *_data_steps(data),
         Mount(
             "tmpfs",
             "/dev",
@@ -589,6 +663,30 @@ def build_jail(
     return Jail(tuple(steps), argv, environment(SCRATCH), SCRATCH, limits)
 
 
+def _data_steps(data: DataFolder | None) -> list[Mount]:
+    """``/data``: the whole folder, or a small tmpfs holding read-only binds of its files."""
+    if data is None:
+        return []
+    if data.files is None:
+        return [Mount("bind", DATA, str(data.root), why="the data folder given, read-only")]
+    steps = [
+        Mount(
+            "tmpfs",
+            DATA,
+            size=_SMALL_TMPFS,
+            inodes=4 * len(data.files) + 16,
+            mode=0o755,
+            why="the data files of the submission's folder, and nothing else of it",
+        )
+    ]
+    for name in data.files:
+        steps.append(
+            Mount("bind", f"{DATA}/{name}", str(data.root / name), why="a data file, read-only")
+        )
+    steps.append(Mount("remount-ro", DATA, why="no file can be added to the data"))
+    return steps
+
+
 def environment(scratch: str) -> dict[str, str]:
     """The worker's whole environment: nothing of the grader's is passed on."""
     threads = "1"  # one BLAS thread: repeatable sums, and fair to parallel workers
@@ -601,4 +699,7 @@ def environment(scratch: str) -> dict[str, str]:
         "OMP_NUM_THREADS": threads,
         "MKL_NUM_THREADS": threads,
         "JAX_PLATFORMS": "cpu",  # no probing for accelerators, which the jail has none of
+        # Matplotlib draws into files (plt.show() shows nothing); its configuration
+        # and font cache go under HOME, inside scratch.
+        "MPLBACKEND": "Agg",
     }

@@ -78,17 +78,33 @@ from numpy.typing import NDArray
 
 import manual_backprop as mb
 from backprop_oracle._worker import (
+    MAX_ARRAY,
+    MAX_ARRAYS,
+    MAX_CELLS,
+    MAX_CLOSURES,
     MAX_HEADER,
+    MAX_HINTS,
     MAX_ITEM,
     MAX_ITEMS,
     MAX_LAYER,
     MAX_PARAMS,
+    MAX_SCALARS,
     MAX_TEXT,
+    MAX_VALUES,
     REPLIES,
     REQUESTS,
     encode_frame,
 )
-from backprop_oracle.jail import Jail, Limits, Mount, build_jail, environment, interpreter
+from backprop_oracle.jail import (
+    DATA,
+    DataFolder,
+    Jail,
+    Limits,
+    Mount,
+    build_jail,
+    environment,
+    interpreter,
+)
 
 __all__ = [
     "ALWAYS_PROTECTIONS",
@@ -233,9 +249,13 @@ _STATUSES = {
     "reply": frozenset({"ok", "exception", "exit", "memory", "bad-return"}),
 }
 _LISTS = ("forbidden", "blocked", "patched")
+#: What a hello says about the one-argument objectives it found (see _worker._discover).
+_DISCOVERY = ("closures", "arrays", "scalars", "hints")
 _KEYS = {
     "started": frozenset({"status", "payload"}),
-    "hello": frozenset({"status", "payload", "message", "style", "hint", "full", *_LISTS}),
+    "hello": frozenset(
+        {"status", "payload", "message", "style", "full", "cells", "missing", *_LISTS, *_DISCOVERY}
+    ),
     "reply": frozenset({"status", "payload", "message", "mutated", "full", *_LISTS}),
 }
 #: The statuses that may say ``full``: an exception raised by a write past the limit.
@@ -254,27 +274,102 @@ def _small_int(value: object, low: int, high: int) -> bool:
     return type(value) is int and low <= value <= high
 
 
-def _hint(value: object) -> dict[str, Any]:
-    if type(value) is not dict or not set(value) <= {"layer_sizes", "n_params"}:
-        raise _Forged("the hint is not a dict of layer_sizes and n_params")
-    hint: dict[str, Any] = {}
-    if "layer_sizes" in value:
-        sizes = value["layer_sizes"]
+def _text(value: object, name: str, limit: int = MAX_ITEM) -> str:
+    if type(value) is not str or len(value) > limit:
+        raise _Forged(f"{name} is not a short text")
+    return value
+
+
+def _closures(value: object) -> list[dict[str, Any]]:
+    """The objectives a hello names: ``{"name", "n", "own"}`` each."""
+    if type(value) is not list or not 1 <= len(value) <= MAX_CLOSURES:
+        raise _Forged(f"closures is not a list of 1 to {MAX_CLOSURES} entries")
+    found = []
+    for item in value:
+        if type(item) is not dict or set(item) != {"name", "n", "own"}:
+            raise _Forged("a closure is not a dict of name, n and own")
+        if not _small_int(item["n"], 1, MAX_PARAMS):
+            raise _Forged(f"a closure's length is not an int in 1..{MAX_PARAMS}")
+        name = _text(item["name"], "a closure's name")
+        found.append({"name": name, "n": item["n"], "own": _strings(item["own"], "own")})
+    if len({c["name"] for c in found}) != len(found):
+        raise _Forged("two closures of the same name")
+    return found
+
+
+def _arrays(value: object) -> list[dict[str, Any]]:
+    """The arrays a hello announces: ``{"name", "shape"}`` each, 1-D or 2-D, within the caps."""
+    if type(value) is not list or len(value) > MAX_ARRAYS:
+        raise _Forged(f"arrays is not a list of at most {MAX_ARRAYS} entries")
+    found, total = [], 0
+    for item in value:
+        if type(item) is not dict or set(item) != {"name", "shape"}:
+            raise _Forged("an array is not a dict of name and shape")
+        shape = item["shape"]
+        if not (
+            type(shape) is list
+            and len(shape) in (1, 2)
+            and all(_small_int(n, 1, MAX_ARRAY) for n in shape)
+            and math.prod(shape) <= MAX_ARRAY
+        ):
+            raise _Forged("an array's shape is not 1-D or 2-D within the limits")
+        total += math.prod(shape)
+        found.append({"name": _text(item["name"], "an array's name"), "shape": list(shape)})
+    if total > MAX_VALUES:
+        raise _Forged(f"the arrays hold over {MAX_VALUES} values")
+    return found
+
+
+def _scalars(value: object) -> dict[str, float]:
+    if type(value) is not dict or len(value) > MAX_SCALARS:
+        raise _Forged(f"scalars is not a dict of at most {MAX_SCALARS} entries")
+    found = {}
+    for name, number in value.items():
+        if type(number) not in (int, float) or not math.isfinite(number):
+            raise _Forged("a scalar is not a finite number")
+        found[_text(name, "a scalar's name")] = float(number)
+    return found
+
+
+def _hints(value: object) -> list[list[int]]:
+    if type(value) is not list or len(value) > MAX_HINTS:
+        raise _Forged(f"hints is not a list of at most {MAX_HINTS} entries")
+    for sizes in value:
         if not (
             type(sizes) is list
-            and 2 <= len(sizes) <= 32
+            and 2 <= len(sizes) <= 10
             and all(_small_int(s, 1, MAX_LAYER) for s in sizes)
         ):
-            raise _Forged("the hinted layer sizes are not a short list of small positive ints")
-        implied = mb.n_params(sizes)
-        if implied > MAX_PARAMS:  # the oracle would allocate arrays of that size
-            raise _Forged(f"the hinted layer sizes imply {implied} parameters, over {MAX_PARAMS}")
-        hint["layer_sizes"] = list(sizes)
-    if "n_params" in value:
-        if not _small_int(value["n_params"], 1, MAX_PARAMS):
-            raise _Forged(f"the hinted parameter count is not an int in 1..{MAX_PARAMS}")
-        hint["n_params"] = value["n_params"]
-    return hint
+            raise _Forged("a hinted layer-size list is not a short list of small positive ints")
+        if mb.n_params(sizes) > MAX_PARAMS:  # the oracle would allocate arrays of that size
+            raise _Forged(f"hinted layer sizes imply over {MAX_PARAMS} parameters")
+    return [list(sizes) for sizes in value]
+
+
+def _cells(value: object) -> list[dict[str, Any]]:
+    """A notebook's failed cells: ``{"cell", "message"}`` and maybe ``missing``, ``full``."""
+    if type(value) is not list or len(value) > MAX_CELLS:
+        raise _Forged(f"cells is not a list of at most {MAX_CELLS} entries")
+    found = []
+    for item in value:
+        if type(item) is not dict or not {"cell", "message"} <= set(item) <= {
+            "cell",
+            "message",
+            "missing",
+            "full",
+        }:
+            raise _Forged("a failed cell is not a dict of cell and message")
+        if not _small_int(item["cell"], 1, 1 << 20):
+            raise _Forged("a cell's number is not a positive int")
+        cell = {"cell": item["cell"], "message": _text(item["message"], "a message", MAX_TEXT)}
+        if "missing" in item:
+            cell["missing"] = _text(item["missing"], "a missing file's name")
+        if "full" in item:
+            if item["full"] is not True:
+                raise _Forged("full is not true")
+            cell["full"] = True
+        found.append(cell)
+    return found
 
 
 def validate_header(raw: bytes, stage: str, ok_payload: int = 0) -> dict[str, Any]:
@@ -316,6 +411,9 @@ def validate_header(raw: bytes, stage: str, ok_payload: int = 0) -> dict[str, An
     if type(status) is not str or status not in _STATUSES[stage]:
         raise _Forged(f"unexpected status {str(status)[:40]!r}")
     expected = ok_payload if status == "ok" else 0
+    if status == "ready" and header.get("style") == "closures":
+        arrays = _arrays(header.get("arrays", []))
+        expected = 8 * sum(math.prod(a["shape"]) for a in arrays)
     if header.get("payload") != expected or type(header.get("payload")) is not int:
         raise _Forged(f"a payload of {str(header.get('payload'))[:20]} bytes, not {expected}")
     clean: dict[str, Any] = {"status": status, "payload": expected}
@@ -324,12 +422,26 @@ def validate_header(raw: bytes, stage: str, ok_payload: int = 0) -> dict[str, An
             raise _Forged("the message is not text")
         clean["message"] = header["message"][:MAX_TEXT]
     if status == "ready":
-        if header.get("style") not in ("full", "closure"):
-            raise _Forged("the calling style is neither full nor closure")
+        if header.get("style") not in ("full", "closures"):
+            raise _Forged("the calling style is neither full nor closures")
         clean["style"] = header["style"]
-        clean["hint"] = _hint(header.get("hint", {}))
-    elif "style" in header or "hint" in header:
-        raise _Forged("a style or hint without a function")
+        if header["style"] == "closures":
+            clean["closures"] = _closures(header.get("closures"))
+            clean["arrays"] = arrays
+            clean["scalars"] = _scalars(header.get("scalars", {}))
+            clean["hints"] = _hints(header.get("hints", []))
+        elif any(key in header for key in _DISCOVERY):
+            raise _Forged("closures found for a full-style function")
+    elif "style" in header or any(key in header for key in _DISCOVERY):
+        raise _Forged("a style or closures without a function")
+    if "cells" in header:
+        if stage != "hello":
+            raise _Forged("failed cells outside the hello")
+        clean["cells"] = _cells(header["cells"])
+    if "missing" in header:
+        if status != "import-error":
+            raise _Forged("a missing file without a failed import")
+        clean["missing"] = _text(header["missing"], "a missing file's name")
     if "full" in header:
         if header["full"] is not True or status not in _FULL_STATUSES:
             raise _Forged("full is not true, or comes without an exception")
@@ -826,6 +938,13 @@ class Worker:
         Process limit of the jail's user; threads count too. Default 64, or
         ``AUTODIFF_PROCESSES`` with ``allow_autodiff`` (XLA starts a pool of
         threads per core).
+    notebook : bool
+        ``path`` holds a notebook's code cells (:mod:`backprop_oracle.notebook`),
+        run in order, each failure recorded, rather than a module to import.
+    data : DataFolder, optional
+        The data the submission reads by relative paths from its working folder.
+    import_timeout : float, optional
+        Wall-clock limit of the import (of running every cell); ``timeout`` by default.
     """
 
     def __init__(
@@ -842,8 +961,14 @@ class Worker:
         scratch_bytes: int = Limits.scratch_bytes,
         output_limit: int = Limits.output_bytes,
         processes: int | None = None,
+        notebook: bool = False,
+        data: DataFolder | None = None,
+        import_timeout: float | None = None,
     ) -> None:
         self.path = Path(path).resolve()
+        self.notebook = notebook
+        self.data = data
+        self.import_timeout = timeout if import_timeout is None else import_timeout
         self.function = function
         self.timeout = timeout
         self.memory = memory
@@ -868,6 +993,8 @@ class Worker:
         self._running: _Running | None = None
         self._userns: int | None = None
         self.hello: dict[str, Any] = {}
+        #: The arrays a hello of one-argument objectives sent, by name.
+        self.arrays: dict[str, Array] = {}
         #: Everything the guard refused, over every worker started.
         self.forbidden: list[str] = []
         self.blocked: list[str] = []
@@ -902,11 +1029,19 @@ class Worker:
                 "",  # no site folder: the installed packages are on sys.path already
                 "1" if self.allow_autodiff else "0",
                 "0",  # no process limit: it would count the grader's own processes
+                "notebook" if self.notebook else "module",
+                str(self.data.root) if self.data is not None else "",
             ]
             env = environment(str(self.scratch))
             return _launch(command, env, [], limits, str(self.scratch), sandboxed=False)
         jail = build_jail(
-            self.path, _WORKER, self.function, allow_autodiff=self.allow_autodiff, limits=limits
+            self.path,
+            _WORKER,
+            self.function,
+            allow_autodiff=self.allow_autodiff,
+            limits=limits,
+            worker_args=("notebook" if self.notebook else "module", DATA if self.data else ""),
+            data=self.data,
         )
         if _root_variant() and self._userns is None:
             self._userns = _mapped_userns(jail.uid, jail.gid)
@@ -934,8 +1069,15 @@ class Worker:
             raise WorkerDied(
                 "crash", died.message + (f"; it printed: {said}" if said else "")
             ) from None
-        header, _ = self._receive("hello", self.timeout)
+        header, payload = self._receive("hello", self.import_timeout)
         self.hello = header
+        numbers, start = np.frombuffer(payload, dtype="<f8"), 0
+        self.arrays = {}
+        for array in header.get("arrays", []):
+            size = math.prod(array["shape"])
+            values = numbers[start : start + size].reshape(array["shape"]).astype(np.float64)
+            self.arrays[array["name"]] = values
+            start += size
         return header
 
     def close(self) -> None:
@@ -1147,8 +1289,17 @@ class Worker:
                     store.append(item)
         return header, payload
 
-    def call(self, W: Array, X: Array, T: Array, layer_sizes: list[int], lam: float) -> Reply:
-        """Call the submission once; a dead worker is restarted first."""
+    def call(
+        self,
+        W: Array,
+        X: Array,
+        T: Array,
+        layer_sizes: list[int],
+        lam: float,
+        function: str | None = None,
+    ) -> Reply:
+        """Call the submission once (``function``: which of its one-argument objectives);
+        a dead worker is restarted first."""
         if self._running is None or self._running.process.poll() is not None:
             hello = self.start()
             if hello.get("status") != "ready":
@@ -1160,6 +1311,8 @@ class Worker:
             "layer_sizes": [int(n) for n in layer_sizes],
             "lam": float(lam),
         }
+        if function is not None:
+            header["function"] = function
         payload = b"".join(np.ascontiguousarray(a, dtype="<f8").tobytes() for a in (W, X, T))
         until = min(time.monotonic() + self.timeout, self._deadline_at)
         self._send(encode_frame(header, payload), until)

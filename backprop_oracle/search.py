@@ -18,6 +18,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+import numpy as np
 from hypothesis import HealthCheck, Phase, Verbosity, given, settings
 from hypothesis import seed as hypothesis_seed
 from hypothesis import strategies as st
@@ -39,6 +40,7 @@ __all__ = [
     "StopSearch",
     "closure_weights",
     "family_problems",
+    "fixed_problems",
     "minimum_examples",
 ]
 
@@ -108,6 +110,33 @@ def family_problems(sources: list[tuple[str, Family]]) -> st.SearchStrategy[Prob
         for activation, family in sources
     ]
     return st.one_of(strategies)
+
+
+def fixed_problems(
+    sources: list[tuple[Problem, str]],
+) -> st.SearchStrategy[Problem]:
+    """Problems on fixed data: each source's ``X``, ``T``, layer sizes, ``lam`` and
+    activation (a ``fun(W)``'s inferred problem), with weights drawn at the scales of
+    the weights kind (``ordinary`` or ``saturating``) given beside it.
+
+    ``W`` is uniform in [-1, 1]^n times a scale, from a drawn seed: a failure shrinks
+    towards the first scale and the smallest seed.
+    """
+    strategies = [
+        st.builds(
+            _fixed,
+            st.just(problem),
+            st.sampled_from(SCALES[weights]),
+            st.integers(0, 2**32 - 1),
+        )
+        for problem, weights in sources
+    ]
+    return st.one_of(strategies)
+
+
+def _fixed(problem: Problem, scale: float, seed: int) -> Problem:
+    rng = np.random.default_rng(seed)
+    return problem.with_(W=rng.uniform(-1.0, 1.0, problem.W.size) * scale)
 
 
 def closure_weights(n: int) -> st.SearchStrategy[tuple[int, float, int]]:

@@ -13,26 +13,26 @@ import math
 import re
 import time
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 
-import manual_backprop as mb
 from backprop_oracle.findings import Finding
 from backprop_oracle.layouts import from_layout, to_layout
 from backprop_oracle.sandbox import Reply, Worker, WorkerDied
 from backprop_oracle.search import StopSearch
 from backprop_oracle.static import forbidden_imports, gradient_shortcuts
 
-__all__ = ["EXERCISE_SIZES", "MAX_RESTARTS", "Submission"]
+__all__ = ["MAX_RESTARTS", "Submission"]
 
 Array = NDArray[np.float64]
 
 #: A submission that kills its worker this often is not restarted again.
 MAX_RESTARTS = 20
-#: Parameter counts tried for a ``fun(W)`` whose module does not say its length:
-#: the exercise's networks 2-4-1, 2-10-10-10-10-1 and 2-10-3.
-EXERCISE_SIZES = ([2, 4, 1], [2, 10, 10, 10, 10, 1], [2, 10, 3])
+#: What an objective ``fun(W)`` is sent besides W: nothing (its data are its own).
+_NO_X = np.zeros((0, 0))
+_NO_T = np.zeros(0)
 
 
 def _failed_write(traceback: str) -> str:
@@ -77,6 +77,24 @@ class Submission:
         #: Set once a call failed because the submission's files were full: every
         #: later call stops the search with a crash finding that says this.
         self.files_full: str | None = None
+        #: For a one-argument objective: its name in the file, and the length of its W.
+        self.objective: str | None = None
+        self.n_params = 0
+
+    @property
+    def name(self) -> str:
+        """The function this submission calls, by the name the file gives it."""
+        return self.objective or self.worker.function
+
+    def objectives(self) -> list["Submission"]:
+        """One submission per one-argument objective the started worker found, each a
+        view of the same worker calling its own function (style ``closure``)."""
+        views = []
+        for found in self.worker.hello.get("closures", []):
+            view = Submission(self.worker, "canonical", self.deadline_at, self.deadline_message)
+            view.style, view.objective, view.n_params = "closure", found["name"], found["n"]
+            views.append(view)
+        return views
 
     def start(self, source: str, forbidden: Sequence[str]) -> tuple[bool, list[Finding]]:
         """Scan the source, start the worker: whether there is a function to call, and findings.
@@ -95,9 +113,10 @@ class Submission:
             kind = died.kind if died.kind in ("timeout", "tampering") else "import-error"
             findings.append(Finding(kind, f"while importing the submission: {died.message}"))
             return False, findings
+        findings += self._cells(hello)
         status, message = hello.get("status"), str(hello.get("message", ""))
         if status == "ready":
-            self.style = str(hello.get("style"))
+            self.style = "full" if hello.get("style") == "full" else "closure"
             return True, findings
         if status == "missing-function":
             defined = f" (it defines: {message})" if message else " (it defines no function)"
@@ -115,8 +134,33 @@ class Submission:
             said = f"while importing the submission: {self.worker.files_message()}"
             findings.append(Finding("import-error", said + _failed_write(message)))
         else:
-            findings.append(Finding("import-error", message or "the import failed"))
+            missing = hello.get("missing")
+            said = message or "the import failed"
+            if missing:
+                said += f"; {self.missing_message(missing)}"
+            findings.append(Finding("import-error", said))
         return False, findings
+
+    def missing_message(self, name: str) -> str:
+        """Where the oracle looked for a file the submission could not open."""
+        data = self.worker.data
+        where = data.label if data is not None else "no data folder (none was given)"
+        return (
+            f"the file {name!r} is not there: the oracle looked in {where} "
+            "(--data DIR gives another folder, --data seed the exercise's own files)"
+        )
+
+    def _cells(self, hello: dict[str, Any]) -> list[Finding]:
+        """A notebook's cells that raised: a warning each (the cells after them ran)."""
+        findings = []
+        for cell in hello.get("cells", []):
+            text = str(cell["message"]).rstrip()
+            last = text.split("\n")[-1] if text else "an exception"
+            said = f"cell {cell['cell']} raised {last}; the cells after it ran"
+            if cell.get("missing"):
+                said += f"; {self.missing_message(cell['missing'])}"
+            findings.append(Finding("warning", said, {"cell": cell["cell"], "traceback": text}))
+        return findings
 
     def call(self, W: Array, X: Array, T: Array, layer_sizes: list[int], lam: float) -> Reply:
         """The submission's answer at canonical ``W``; a hang or garbled answer stops the search."""
@@ -126,9 +170,15 @@ class Submission:
             raise StopSearch(Finding("crash", self.worker.output_message()))
         if self.files_full is not None:
             raise StopSearch(Finding("crash", self.files_full))
-        W_sent = W if self.style == "closure" else to_layout(W, layer_sizes, self.layout)
+        # An objective's own data are its own: it is sent W alone, in its layout when
+        # its problem is known (layer_sizes), as drawn otherwise.
+        reorder = bool(layer_sizes)
+        W_sent = to_layout(W, layer_sizes, self.layout) if reorder else W
         try:
-            reply = self.worker.call(W_sent, X, T, layer_sizes, lam)
+            if self.objective is not None:
+                reply = self.worker.call(W_sent, _NO_X, _NO_T, [], 0.0, self.objective)
+            else:
+                reply = self.worker.call(W_sent, X, T, layer_sizes, lam)
         except WorkerDied as died:
             if self.worker.printed_too_much:
                 # Not this problem's fault, and every later call would be stopped the
@@ -148,7 +198,7 @@ class Submission:
             # why rather than a crash followed by not-repeatable or "not implemented".
             self.files_full = self.worker.files_message() + _failed_write(reply.message)
             raise StopSearch(Finding("crash", self.files_full))
-        if reply.grad is not None and self.style != "closure":
+        if reply.grad is not None and reorder:
             reply.grad = from_layout(reply.grad, layer_sizes, self.layout)
         return reply
 
@@ -162,20 +212,6 @@ class Submission:
         if not (math.isfinite(reply.loss) and np.all(np.isfinite(reply.grad))):
             return None
         return reply.loss, reply.grad
-
-    def closure_length(self) -> int | None:
-        """The length of ``W`` for ``fun(W)``: from the module, or by trying the exercise's."""
-        hint = self.worker.hello.get("hint", {})
-        if isinstance(hint.get("n_params"), int) and hint["n_params"] > 0:
-            return int(hint["n_params"])
-        sizes = hint.get("layer_sizes")
-        if isinstance(sizes, list) and len(sizes) >= 2 and all(s > 0 for s in sizes):
-            return mb.n_params(sizes)
-        for sizes in EXERCISE_SIZES:
-            W = mb.init_weights(sizes, 0)
-            if self.call(W, np.zeros((0, 0)), np.zeros(0), [], 0.0).status == "ok":
-                return W.size
-        return None
 
     def tampering(self, found: Sequence[Finding]) -> list[Finding]:
         """What the guard refused and what the submission patched, over every worker.
