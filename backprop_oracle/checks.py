@@ -55,7 +55,9 @@ import hashlib
 import math
 import os
 import re
+import shutil
 import stat
+import tempfile
 import time
 import traceback
 from collections.abc import Sequence
@@ -73,8 +75,11 @@ from backprop_oracle.activation_detection import detect_activation
 from backprop_oracle.diagnosis import diagnose
 from backprop_oracle.findings import INFORMATIVE, KINDS, Case, Finding, PartResult, Result
 from backprop_oracle.inert import PathHider, display_name
+from backprop_oracle.inference import Inferred, NotInferred, infer_problem
+from backprop_oracle.jail import DataFolder, data_files
 from backprop_oracle.layout_detection import detect_layout
 from backprop_oracle.layouts import to_layout
+from backprop_oracle.notebook import NOTEBOOK_SUFFIX, NotebookError, code_cells, write_cells
 from backprop_oracle.problems import Problem
 from backprop_oracle.rubric import ORDINARY_LOGIT, Family, Part, default_rubric
 from backprop_oracle.rules import (
@@ -95,15 +100,18 @@ from backprop_oracle.search import (
     StopSearch,
     closure_weights,
     family_problems,
+    fixed_problems,
     minimum_examples,
 )
 from backprop_oracle.submission import Submission
+from manual_backprop.data import DATA_DIR
 from manual_backprop.gradcheck import gradient_scale, loss_rounding, relu_piece
 
 __all__ = [
     "DEFAULT_EXAMPLES",
     "FILE_SECONDS",
     "MAX_SOURCE_BYTES",
+    "NOTEBOOK_SECONDS",
     "REFUSALS",
     "CannotJudge",
     "Options",
@@ -144,6 +152,17 @@ _STATUS_KINDS = {
 FILE_SECONDS = 120.0
 #: A submission larger than this is not read (no exercise answer comes near it).
 MAX_SOURCE_BYTES = 4 << 20
+#: Default time for running a notebook's cells (``--notebook-timeout``), added to the
+#: file's deadline. The corpus's notebooks (tests/notebook_corpus) each run their
+#: cells, minimize included, in a few seconds (see the README); a student's notebook
+#: that trains every exercise to convergence with per-sample loops takes far longer,
+#: and a worker restarted after a crash runs the cells again.
+NOTEBOOK_SECONDS = 120.0
+#: ``W`` drawn for the diagnosis of a ``fun(W)`` on its own data: this many, each
+#: scaled down until no logit exceeds DIAGNOSTIC_LOGIT (unsaturated, where every known
+#: mistake shows in the numbers and the loss keeps all its digits).
+DIAGNOSTIC_DRAWS = 6
+DIAGNOSTIC_LOGIT = 4.0
 
 
 @dataclass(frozen=True)
@@ -157,6 +176,9 @@ class Options:
     ``file_timeout`` the whole check of one file; ``sandbox`` is the backend
     (``auto``, ``bwrap``, ``unshare``), used unless ``isolate`` is False
     (``--no-sandbox``); ``seed`` None derives the seed from the file.
+    ``notebook_timeout`` bounds the run of a notebook's cells; ``data`` is the
+    data folder (None: the data files beside the submission; ``seed``: the
+    exercise's own files; else a folder).
     """
 
     function: str = "loss_and_grad"
@@ -171,6 +193,8 @@ class Options:
     file_timeout: float = FILE_SECONDS
     sandbox: str = "auto"
     parts: tuple[Part, ...] | None = None
+    notebook_timeout: float = NOTEBOOK_SECONDS
+    data: str | None = None
 
     def rubric(self) -> list[Part]:
         """The parts to judge."""
@@ -224,6 +248,8 @@ class _Source:
 
     family: Family
     activation: str
+    #: A ``fun(W)``'s problem, inferred: its data are fixed, only ``W`` is drawn.
+    fixed: Inferred | None = None
 
 
 class _PartCheck:
@@ -479,8 +505,13 @@ class _PartCheck:
             if self.submission.style == "closure":
                 self._closure()
             else:
-                strategy = [(s.activation, s.family) for s in self.sources]
-                self.search.run(family_problems(strategy), self.evaluate)
+                if self.sources[0].fixed is not None:
+                    strategy = fixed_problems(
+                        [(_problem_of(s.fixed), s.family.weights) for s in self.sources if s.fixed]
+                    )
+                else:
+                    strategy = family_problems([(s.activation, s.family) for s in self.sources])
+                self.search.run(strategy, self.evaluate)
                 if self.not_implemented or (self.answered == 0 and self.refusals):
                     self.not_implemented = True
                     return
@@ -495,27 +526,16 @@ class _PartCheck:
             self._add_once(_during(stop.finding, self.phase))
 
     def _closure(self) -> None:
-        self.phase = "finding the length of W"
-        n = self.submission.closure_length()
-        if n is None:
-            self.findings.append(
-                Finding(
-                    "missing-function",
-                    f"{self.submission.worker.function}(W) takes one argument and the module "
-                    "does not say how long W is: define layer_sizes (or W0) at module level",
-                )
-            )
-            return
         self.phase = "the search"
-        self.search.run(closure_weights(n), self.evaluate_closure)
+        self.search.run(closure_weights(self.submission.n_params), self.evaluate_closure)
         self._searched()
         self.findings.append(
             Finding(
                 "note",
-                f"{self.submission.worker.function}(W) takes one argument, so its data and "
-                "layer sizes are its own: no comparison with the reference was possible; only "
-                "its return values, purity, repeatability and the agreement of its gradient "
-                "with finite differences of its own loss were checked",
+                f"{self.submission.name}(W) takes one argument, so its data and layer sizes "
+                "are its own, and they could not be inferred: no comparison with the reference "
+                "was possible; only its return values, purity, repeatability and the agreement "
+                "of its gradient with finite differences of its own loss were checked",
             )
         )
 
@@ -609,6 +629,7 @@ class _PartCheck:
                     self.submission.layout,
                     source.activation,
                     **_family_arguments(source.family),
+                    problems=_diagnostic(source.fixed) if source.fixed else None,
                 )
             except StopSearch as stop:
                 self._stop(stop)
@@ -643,6 +664,8 @@ class _PartCheck:
         failing = any(f.kind not in INFORMATIVE for f in self.findings)
         closure = self.submission.style == "closure"
         verdict = "fail" if failing else ("consistent" if closure else "pass")
+        fixed = self.sources[0].fixed if self.sources else None
+        verified = "self-consistency" if closure else ("reference" if fixed else "")
         return PartResult(
             self.part.name,
             verdict,
@@ -654,6 +677,8 @@ class _PartCheck:
             self.search.examples,
             self.seed,
             self.part.visibility,
+            verified=verified,
+            problem=f"{self.submission.name}(W): {fixed.describe()}" if fixed else "",
         )
 
 
@@ -671,10 +696,44 @@ def _exception_line(message: str) -> str:
     return lines[-1].strip(" ")[:300] + place
 
 
+def _problem_of(inferred: Inferred) -> Problem:
+    """A ``fun(W)``'s inferred problem as the search's template (``W`` is drawn anew)."""
+    n = mb.n_params(inferred.layer_sizes)
+    form = "floats" if inferred.T.ndim == 1 else "one-hot"
+    return Problem(
+        np.zeros(n), inferred.X, inferred.T, list(inferred.layer_sizes), inferred.lam,
+        inferred.activation, form,
+    )  # fmt: skip
+
+
+def _diagnostic(inferred: Inferred) -> list[tuple[Array, Array, Array, list[int], float]]:
+    """Diagnostic problems for a ``fun(W)``: its own data at :data:`DIAGNOSTIC_DRAWS`
+    weight vectors, each scaled down until no logit exceeds :data:`DIAGNOSTIC_LOGIT`."""
+    rng = np.random.default_rng(20261130)
+    sizes = list(inferred.layer_sizes)
+    problems = []
+    for _ in range(DIAGNOSTIC_DRAWS):
+        W = rng.uniform(-0.7, 0.7, mb.n_params(sizes))
+        for _ in range(60):  # halving 60 times reaches any scale of float64's
+            logits = mb.forward(W, inferred.X, sizes, inferred.activation)
+            if float(np.max(np.abs(logits))) <= DIAGNOSTIC_LOGIT:
+                break
+            W = W / 2
+        problems.append((W, inferred.X, inferred.T, sizes, inferred.lam))
+    return problems
+
+
 def _family_dict(part: Part, sources: Sequence[_Source], submission: Submission) -> dict[str, Any]:
     """A part's problems, for the JSON: the families, the function, activation and layout."""
+    if sources and sources[0].fixed is not None:
+        return {
+            **sources[0].fixed.as_dict(),
+            "function": submission.name,
+            "layout": submission.layout,
+            "weights": part.family.weights,
+        }
     if submission.style == "closure":
-        return {"function": submission.worker.function, "style": "closure"}
+        return {"function": submission.name, "style": "closure"}
     families = [{**s.family.as_dict(), "activation": s.activation} for s in sources]
     described: dict[str, Any] = dict(families[0]) if len(families) == 1 else {"families": families}
     return {**described, "function": submission.worker.function, "layout": submission.layout}
@@ -682,7 +741,7 @@ def _family_dict(part: Part, sources: Sequence[_Source], submission: Submission)
 
 def describe(case: Case, submission: Submission) -> dict[str, Any]:
     """A counterexample as SPEC's JSON object."""
-    function = submission.worker.function
+    function = submission.name
     if submission.style == "closure":
         return {
             "kind": case.kind,
@@ -691,6 +750,21 @@ def describe(case: Case, submission: Submission) -> dict[str, Any]:
             "n_params": int(case.W.size),
             "W": _jsonable(case.W),
             "loss": case.loss,
+        }
+    if submission.objective is not None:  # a fun(W) on its own data: W alone reproduces it
+        return {
+            "kind": case.kind,
+            "function": function,
+            "style": "objective",
+            "layer_sizes": case.layer_sizes,
+            "activation": case.activation,
+            "layout": submission.layout,
+            "n_samples": int(case.X.shape[0]),
+            "lam": case.lam,
+            "loss": {"submission": case.loss, "reference": case.reference_loss},
+            "blocks": case.blocks,
+            "gradient_scale": case.scale,
+            "W": _jsonable(to_layout(case.W, case.layer_sizes, submission.layout)),
         }
     return {
         "kind": case.kind,
@@ -717,7 +791,22 @@ class _FileCheck:
         self.options = options
         self.text = source.decode("utf-8", errors="replace")
         self.started = started
+        #: A notebook's cells, written as the worker's submission (in :attr:`folder`).
+        self.notebook = path.suffix.lower() == NOTEBOOK_SUFFIX
+        self.folder: Path | None = None
+        self.run_path = path
+        if self.notebook:
+            try:
+                cells = code_cells(source)
+            except NotebookError as exc:
+                raise CannotJudge(str(exc)) from None
+            self.folder = Path(tempfile.mkdtemp(prefix="backprop-oracle-notebook-"))
+            self.run_path = write_cells(cells, self.folder, _safe_stem(path))
+            self.text = "\n".join(python for _, python in cells)
+        self.data = _data_folder(path, options.data)
         self.deadline_at = started + options.file_timeout
+        if self.notebook:
+            self.deadline_at += options.notebook_timeout
         self.seed = options.seed if options.seed is not None else file_seed(source)
         self.parts = options.rubric()
         #: The file's own findings: the source scan, the import, the detections, tampering.
@@ -753,7 +842,7 @@ class _FileCheck:
         options = self.options
         budget = max(self.deadline_at - time.monotonic(), 0.001)
         worker = Worker(
-            self.path,
+            self.run_path,
             function,
             options.timeout,
             options.memory,
@@ -761,6 +850,9 @@ class _FileCheck:
             options.isolate,
             backend=options.sandbox,
             deadline=budget,
+            notebook=self.notebook,
+            data=self.data,
+            import_timeout=options.notebook_timeout if self.notebook else options.timeout,
         )
         # The worker's deadline is what is left of the file's; its messages name the file's.
         worker.deadline = options.file_timeout
@@ -949,7 +1041,7 @@ class _FileCheck:
         first = self.submission(self.options.function)
         if first is not None and first.style == "closure":
             self.style = "closure"
-            self._closure(first)
+            self._objectives(first)
             return
         numbers = [p for p in self.parts if p.checks == "numbers"]
         order = [p for p in numbers if not p.like] + [p for p in numbers if p.like]
@@ -961,27 +1053,167 @@ class _FileCheck:
             if part.checks == "contract":
                 self.results[part.name] = self._contract(part)
 
-    def _closure(self, submission: Submission) -> None:
-        """A ``fun(W)``: one part, self-consistency only, worth nothing."""
-        total = sum(p.max_score for p in self.parts)
-        part = Part(
-            submission.worker.function,
-            total,
-            title=f"{submission.worker.function}(W): self-consistency only, not a reference check",
+    # ------------------------------------------------------------- fun(W)
+
+    def _infer(self, view: Submission) -> Inferred | NotInferred:
+        """The problem ``view``'s ``fun(W)`` answers, from its numbers and the file's arrays."""
+        hello = view.worker.hello
+        own = next(c["own"] for c in hello["closures"] if c["name"] == view.objective)
+
+        def call(W: Array) -> tuple[float, Array] | None:
+            return view.answer(W, _NO_X, _NO_T, [], 0.0)
+
+        self.phase = f"inferring the problem of {view.name}(W)"
+        try:
+            return infer_problem(
+                call,
+                view.n_params,
+                view.worker.arrays,
+                hello.get("scalars", {}),
+                hello.get("hints", []),
+                own=own,
+                seed=self.seed,
+            )
+        except StopSearch as stop:
+            if stop.finding is not None:
+                self._add(_during(stop.finding, self.phase))
+            return NotInferred("answers", f"{view.name}(W) stopped the check while it was called")
+
+    def _objectives(self, first: Submission) -> None:
+        """Every one-argument ``fun(W)`` the file defines: each judged against the reference
+        on the problem inferred for it, as the rubric's part it answers (the first that
+        passes takes the part's points); one whose problem cannot be inferred is checked
+        for self-consistency only, worth nothing."""
+        inferred: list[tuple[Submission, Inferred]] = []
+        uninferred: list[tuple[Submission, NotInferred]] = []
+        for view in first.objectives():
+            found = self._infer(view)
+            if isinstance(found, Inferred):
+                # Its problem known, it is judged like loss_and_grad on that problem.
+                view.style, view.layout = "full", found.layout
+                inferred.append((view, found))
+            else:
+                uninferred.append((view, found))
+        own = [p for p in self.parts if p.checks == "numbers" and not p.like]
+        names = {p.name for p in own}
+        extra = [(v, i) for v, i in inferred if i.part not in names]
+        work = sum(1 for p in own if not p.skipped) + len(extra) + len(uninferred)
+        credited: dict[str, tuple[Submission, Inferred]] = {}
+        for part in own:
+            answering = [(v, i) for v, i in inferred if i.part == part.name]
+            if part.skipped:
+                self.results[part.name] = self._plain(part, "skipped", part.skipped, {})
+                continue
+            if not answering:
+                found_text = (
+                    ", ".join(f"{v.name} ({i.part})" for v, i in inferred)
+                    or "none whose problem could be inferred"
+                )
+                why = f"no one-argument function of the file answers it (found: {found_text})"
+                self.results[part.name] = self._plain(part, "not-implemented", why, {})
+                work -= 1
+                continue
+            results = []
+            for view, problem in answering:
+                results.append(self._judge(part, view, problem, work))
+            best = next((k for k, r in enumerate(results) if r.verdict == "pass"), 0)
+            credited[part.name] = answering[best]
+            for k, result in enumerate(results):
+                if k != best:
+                    result.name = f"{part.name}:{answering[k][0].name}"
+                    result.title = f"{result.title}; another function takes the part's points"
+                    result.max_score = 0.0
+                self.results[result.name] = result
+            work -= 1
+        for view, problem in extra:
+            part = Part(
+                problem.part, 0.0, title=f"{view.name}(W), {problem.part}: not in the rubric"
+            )
+            result = self._judge(part, view, problem, work)
+            self.results[f"{problem.part}:{view.name}"] = replace(
+                result, name=f"{problem.part}:{view.name}"
+            )
+            work -= 1
+        for view, failed in uninferred:
+            self.results[view.name] = self._self_consistent(view, failed, work)
+            work -= 1
+        for part in self.parts:
+            if part.checks == "numbers" and part.like:
+                self.results[part.name] = self._like_objectives(part, credited)
+        for part in self.parts:
+            if part.checks == "contract":
+                self.results[part.name] = self._contract(part)
+
+    def _share(self, work: int) -> float:
+        return max(self.deadline_at - time.monotonic(), 0.0) / max(work, 1)
+
+    def _judge(self, part: Part, view: Submission, problem: Inferred, work: int) -> PartResult:
+        """One ``fun(W)`` judged as ``part`` on its inferred problem."""
+        hidden = len(problem.layer_sizes) - 2
+        family = Family(
+            hidden=(hidden, hidden),
+            outputs="binary" if problem.layer_sizes[-1] == 1 else "multiclass",
+            lam=(problem.lam, problem.lam),
+            weights=part.family.weights,
         )
+        judged = replace(part, family=family, activation=problem.activation)
+        source = _Source(family, problem.activation, problem)
+        key = f"{part.name}:{view.name}"
         check = _PartCheck(
-            part,
-            submission,
-            [],
-            self.options,
-            _part_seed(self.seed, part.name),
-            max(self.deadline_at - time.monotonic(), 0.0),
+            judged, view, [source], self.options, _part_seed(self.seed, key), self._share(work)
+        )
+        self.checks[key] = check
+        check.run()
+        return check.result()
+
+    def _self_consistent(self, view: Submission, failed: NotInferred, work: int) -> PartResult:
+        """A ``fun(W)`` whose problem could not be inferred: self-consistency only, worth 0."""
+        part = Part(view.name, 0.0, title=f"{view.name}(W): self-consistency only")
+        check = _PartCheck(
+            part, view, [], self.options, _part_seed(self.seed, part.name), self._share(work)
         )
         self.checks[part.name] = check
+        check.findings.append(
+            Finding(
+                "note",
+                f"the problem {view.name}(W) answers could not be inferred ({failed.step}): "
+                f"{failed.reason}",
+                {"step": failed.step},
+            )
+        )
         check.run()
-        result = check.result()
-        # A fun(W) is never worth points: nothing was compared with the reference.
-        self.results[part.name] = result
+        return check.result()
+
+    def _like_objectives(
+        self, part: Part, credited: dict[str, tuple[Submission, Inferred]]
+    ) -> PartResult:
+        """A part that takes other parts' problems (stability), for ``fun(W)`` files: each
+        credited function on its own problem at the part's weights, one verdict for all."""
+        sources = [(name, credited[name]) for name in part.like if name in credited]
+        if not sources:
+            why = f"none of the parts it takes its problems from: {', '.join(part.like)}"
+            return self._plain(part, "not-implemented", why, {"like": list(part.like)})
+        results = [
+            self._judge(part, view, problem, len(sources) - k)
+            for k, (_, (view, problem)) in enumerate(sources)
+        ]
+        failing = [r for r in results if r.verdict != "pass"]
+        first = failing[0] if failing else results[0]
+        findings = [f for r in results for f in r.findings]
+        return PartResult(
+            part.name,
+            "fail" if failing else "pass",
+            part.max_score,
+            part.title,
+            findings,
+            first.counterexample,
+            {"like": list(part.like), "weights": part.family.weights},
+            sum(r.examples for r in results),
+            first.seed,
+            part.visibility,
+            verified="reference",
+            problem="; ".join(r.problem for r in results),
+        )
 
     def part_results(self) -> list[PartResult]:
         """The parts in the rubric's order (a ``fun(W)``: its one part); a finding of the
@@ -997,6 +1229,33 @@ class _FileCheck:
                     result.verdict = "fail"
                     result.reason = f"the whole file fails: {voiding[0].kind}"
         return results
+
+
+_NO_X = np.zeros((0, 0))
+_NO_T = np.zeros(0)
+
+
+def _safe_stem(path: Path) -> str:
+    """The file's stem, with only plain characters (the worker's copy is named after it)."""
+    return re.sub(r"[^A-Za-z0-9_-]", "_", path.stem)[:64] or "notebook"
+
+
+def _data_folder(path: Path, data: str | None) -> DataFolder:
+    """The data the submission may read: the data files beside it, the exercise's
+    (``seed``), or a folder the grader names."""
+    if data is None:
+        return data_files(Path(os.path.abspath(path)).parent)
+    if data == "seed":
+        if not DATA_DIR.is_dir():
+            raise CannotJudge(
+                "--data seed: the exercise's data files are not installed with this copy "
+                "of the project (give --data DIR)"
+            )
+        return DataFolder(DATA_DIR, None, "the exercise's data files (--data seed)")
+    folder = Path(data)
+    if not folder.is_dir():
+        raise CannotJudge(f"--data {data}: not a folder")
+    return DataFolder(folder.resolve(), None, f"the data folder {folder.name or data!r} (--data)")
 
 
 def _family_dict_plain(part: Part, function: str) -> dict[str, Any]:
@@ -1101,7 +1360,7 @@ def check_file(path: Path, options: Options) -> Result:
                 check._add(finding)
         workers = check.workers()
         scratch = next((str(w.scratch) for w in workers if w.scratch is not None), None)
-        hide = PathHider(path, shown, scratch)
+        hide = PathHider(check.run_path, shown, scratch)  # a notebook's cells: its name
         parts = check.part_results()
         for part in parts:
             part.findings = [_hidden(f, hide) for f in part.findings]
@@ -1127,6 +1386,8 @@ def check_file(path: Path, options: Options) -> Result:
         if check is not None:
             for worker in check.workers():
                 worker.cleanup()
+            if check.folder is not None:
+                shutil.rmtree(check.folder, ignore_errors=True)
     return Result(
         file=shown,
         findings=[],

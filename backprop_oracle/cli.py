@@ -20,7 +20,13 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import replace
 from pathlib import Path
 
-from backprop_oracle.checks import DEFAULT_EXAMPLES, FILE_SECONDS, Options, check_file
+from backprop_oracle.checks import (
+    DEFAULT_EXAMPLES,
+    FILE_SECONDS,
+    NOTEBOOK_SECONDS,
+    Options,
+    check_file,
+)
 from backprop_oracle.findings import Result
 from backprop_oracle.inert import display_name, escape_controls
 from backprop_oracle.layouts import LAYOUTS
@@ -82,6 +88,15 @@ A part scores its points when it passes and 0 otherwise; a file passes when
 every part that was not skipped passes. A part whose every problem the file
 refuses (raises on) is "not implemented". The seed of the search comes from
 the file's content unless --seed is given: the same file gets the same report.
+
+A file may be a Jupyter notebook (.ipynb): its code cells run in order, a cell
+that raises is reported and the next one runs. The working folder shows the
+data (--data), read-only; plots are drawn with matplotlib's Agg backend. A file
+without loss_and_grad is judged through its one-argument functions fun(W) ->
+(loss, grad): the problem each answers (data, layer sizes, activation, lam,
+targets, layout) is inferred and the function judged against the reference as
+the part it answers; one whose problem cannot be inferred is checked for
+self-consistency only, which is never a pass.
 """
 
 
@@ -108,7 +123,11 @@ def build_parser() -> argparse.ArgumentParser:
         "(a fun(W)) or could not be judged; 2 misuse, or no sandbox (nothing judged)",
     )
     check.add_argument(
-        "files", nargs="+", type=Path, metavar="FILE", help="the submissions, Python files"
+        "files",
+        nargs="+",
+        type=Path,
+        metavar="FILE",
+        help="the submissions, Python files or notebooks",
     )
     check.add_argument(
         "--function",
@@ -191,6 +210,22 @@ def build_parser() -> argparse.ArgumentParser:
         help="deadline for one whole file, every part included; a part whose search it "
         f"cuts short before min(--examples, {MIN_EXAMPLES}) examples fails "
         f"(default: {FILE_SECONDS:g})",
+    )
+    check.add_argument(
+        "--notebook-timeout",
+        type=_seconds,
+        default=NOTEBOOK_SECONDS,
+        metavar="SECONDS",
+        help="limit for running a notebook's cells, added to the file's deadline "
+        f"(default: {NOTEBOOK_SECONDS:g}); a .py file's import has --timeout",
+    )
+    check.add_argument(
+        "--data",
+        default=None,
+        metavar="DIR|seed",
+        help="the folder the submission reads its data from by relative paths, read-only; "
+        "seed: the exercise's own files (default: the data files beside the submission: "
+        ".mat, .npy, .npz, .csv, .txt and the like, never another submission)",
     )
     check.add_argument(
         "--memory",
@@ -409,6 +444,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         # that file's verdict ``error``, and the other files are still checked.
         if not (path.exists() or path.is_symlink()):
             parser.error(f"{escape_controls(str(path), one_line=True)}: no such file")
+    if args.data not in (None, "seed") and not Path(args.data).is_dir():
+        parser.error(f"--data {escape_controls(args.data, one_line=True)}: no such folder")
     options = Options(
         function=args.function,
         activation=args.activation,
@@ -426,6 +463,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         file_timeout=args.file_timeout,
         sandbox=args.sandbox,
         parts=_rubric(args, parser),
+        notebook_timeout=args.notebook_timeout,
+        data=args.data,
     )
     if options.isolate and (why := sandbox_available(options.sandbox)) is not None:
         print(

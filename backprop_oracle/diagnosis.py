@@ -278,14 +278,18 @@ def observe(
     hidden: tuple[int, int] = (0, 5),
     outputs: str = "both",
     lam_range: tuple[float, float] = (0.0, math.inf),
+    problems: Sequence[Problem] | None = None,
 ) -> list[Observation]:
     """The submission's answers on the family's diagnostic problems (those it answered finitely).
 
     ``hidden``, ``outputs`` and ``lam_range`` name the family, as in
     :func:`diagnostic_problems`; the submission is called on its problems only.
+    ``problems``, when given, replaces them (a ``fun(W)`` answers its own data only).
     """
     seen = []
-    for W, X, T, sizes, lam in diagnostic_problems(hidden, outputs, lam_range):
+    if problems is None:
+        problems = diagnostic_problems(hidden, outputs, lam_range)
+    for W, X, T, sizes, lam in problems:
         answer = call(W, X, T, sizes, lam)
         if answer is None:
             continue
@@ -305,6 +309,7 @@ def diagnose(
     hidden: tuple[int, int] = (0, 5),
     outputs: str = "both",
     lam_range: tuple[float, float] = (0.0, math.inf),
+    problems: Sequence[Problem] | None = None,
 ) -> list[Finding]:
     """Name the known mistake that explains the submission's numbers, if one does.
 
@@ -324,6 +329,9 @@ def diagnose(
     hidden, outputs, lam_range
         The family of problems the submission is judged on (see
         :func:`diagnostic_problems`): only its diagnostic problems are put to it.
+    problems : sequence of Problem, optional
+        The diagnostic problems themselves, instead of the family's: a ``fun(W)``
+        is put its own data, at several ``W``.
 
     Returns
     -------
@@ -332,7 +340,9 @@ def diagnose(
         ``activation`` for ``wrong-activation``), or one ``note`` saying that
         none explains the numbers.
     """
-    observations = observe(answer, activation, hidden=hidden, outputs=outputs, lam_range=lam_range)
+    observations = observe(
+        answer, activation, hidden=hidden, outputs=outputs, lam_range=lam_range, problems=problems
+    )
     base = Variant(read_layout=layout, write_layout=layout)
     # explaining_from is empty for no observations: nothing answered proves nothing right
     right_where_unsaturated = bool(explaining_from([base], observations, layout, activation))

@@ -147,6 +147,11 @@ class PartResult:
     seed: int | None = None
     visibility: str = "visible"
     reason: str = ""
+    #: For a one-argument ``fun(W)``: ``reference`` when its problem was inferred and
+    #: its numbers compared with the reference, ``self-consistency`` when they could not be.
+    verified: str = ""
+    #: The inferred problem, in words ("fun(W): 2-4-1 sigmoid, lam = 0.01, ...").
+    problem: str = ""
 
     def __post_init__(self) -> None:
         if self.verdict not in PART_VERDICTS:
@@ -175,6 +180,8 @@ class PartResult:
             "problem_family": self.family,
             "examples": self.examples,
             "seed": self.seed,
+            "verified": self.verified or None,
+            "problem": self.problem or None,
         }
 
 
@@ -219,7 +226,8 @@ class Result:
         judged = [p for p in self.parts if p.verdict != "skipped"]
         if any(p.verdict not in ("pass", "consistent") for p in judged):
             return "fail"
-        return "consistent" if self.style == "closure" else "pass"
+        consistent = any(p.verdict == "consistent" for p in judged)
+        return "consistent" if consistent or (self.style == "closure" and not judged) else "pass"
 
     @property
     def passed(self) -> bool:

@@ -50,11 +50,11 @@ def code_cells(source: bytes) -> list[tuple[int, str]]:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # nbformat's notes on missing cell ids
-            notebook = nbformat.reads(source.decode("utf-8"), as_version=4)
+            notebook = nbformat.reads(source.decode("utf-8"), as_version=4)  # type: ignore[no-untyped-call]
     except Exception as exc:  # nbformat raises JSON, validation and reader errors alike
         raise NotebookError(f"it is not a notebook nbformat can read ({exc})") from None
-    transformer = TransformerManager()
-    cells = []
+    transformer = TransformerManager()  # type: ignore[no-untyped-call]
+    cells: list[tuple[int, str]] = []
     for cell in notebook.get("cells", []):
         if cell.get("cell_type") != "code":
             continue

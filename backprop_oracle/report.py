@@ -22,6 +22,7 @@ from typing import Any
 
 from backprop_oracle.findings import KINDS, VERDICTS, Finding, PartResult, Result
 from backprop_oracle.inert import escape_controls
+from backprop_oracle.notebook import NOTEBOOK_SUFFIX
 
 __all__ = [
     "NOT_SANDBOXED",
@@ -82,11 +83,14 @@ MAX_INLINE_NUMBERS = 300
 
 def _reproduction(file: str, example: dict[str, Any]) -> list[str]:
     """Three lines of Python that call the submission on its counterexample."""
-    arrays = ("W",) if example.get("style") == "closure" else ("W", "X", "T")
+    own_data = example.get("style") in ("closure", "objective")
+    arrays = ("W",) if own_data else ("W", "X", "T")
     count = sum(len(json.dumps(example[name]).split(",")) for name in arrays)
     if count > MAX_INLINE_NUMBERS:
-        return ["  reproduce: W, X and T of this example are in the --json report"]
+        return [f"  reproduce: {', '.join(arrays)} of this example are in the --json report"]
     load = f"f = run_path({escape_controls(file, one_line=True)!r})[{example['function']!r}]"
+    if file.endswith(NOTEBOOK_SUFFIX):  # in the notebook itself, after its cells have run
+        load = f"f = {example['function']}  # in the notebook, after its cells"
     values = ", ".join(f"np.array({json.dumps(example[name])})" for name in arrays)
     if len(arrays) == 1:
         call, comment = "print(f(W))", ""
@@ -159,6 +163,8 @@ def part_report(part: PartResult, file: str) -> list[str]:
     verdict = _VERDICT_WORDS.get(part.verdict, part.verdict.upper())
     title = f" ({escape_controls(part.title, one_line=True)})" if part.title else ""
     lines = [f"{part.name}{title}: {verdict}, {_score(part.score)}/{_score(part.max_score)} points"]
+    if part.problem or part.verified:
+        lines.append(f"  {_verified(part)}")
     if part.reason and part.verdict not in ("skipped", "not-implemented"):
         lines.append(f"  {escape_controls(part.reason, one_line=True)}")
     lines += _findings_lines(part.sorted_findings())
@@ -166,6 +172,14 @@ def part_report(part: PartResult, file: str) -> list[str]:
         lines.extend(_counterexample_lines(part.counterexample))
         lines.extend(_reproduction(file, part.counterexample))
     return lines
+
+
+def _verified(part: PartResult) -> str:
+    """What a ``fun(W)``'s part was judged on, and how: "fun(W): 2-4-1 sigmoid, ...;
+    verified: reference"."""
+    problem = escape_controls(part.problem, one_line=True)
+    said = f"verified: {part.verified}" if part.verified else ""
+    return "; ".join(text for text in (problem, said) if text)
 
 
 def _what(part: PartResult) -> str:
@@ -239,6 +253,10 @@ def text_report(result: Result) -> str:
             lines.extend(_reproduction(result.file, result.counterexample))
     else:
         lines += _parts_table(result)
+        objectives = [p for p in result.parts if p.verified and "like" not in p.family]
+        if objectives:
+            lines.append("  one-argument functions found, each judged on the problem it answers:")
+            lines += [f"    {p.name}: {_verified(p)}" for p in objectives]
         lines += _findings_lines(sorted(result.findings, key=lambda f: KINDS.index(f.kind)))
         for part in result.parts:
             if part.verdict != "pass":
