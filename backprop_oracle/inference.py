@@ -31,14 +31,15 @@ out, from the notebook's arrays and scalars and six answers of ``fun``:
    code; a known wrong factor is recognised), else ``a`` itself.
 
 The first accepted reading in the order of preference wins: arrays ``fun``
-reaches itself before globals, plain arrays before stacked ones, the sigmoid
+reaches itself before globals (and among each, plain arrays before stacked
+ones, in the notebook's order), the notebook's layer sizes first, the sigmoid
 before ReLU before tanh, the canonical layout before ``weights-then-biases``
 before ``ng``, and the encoding "higher value / last class = 1" first.
 """
 
 import math
 from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import partial
 from itertools import combinations, pairwise, permutations
 from typing import Any
@@ -78,9 +79,10 @@ STACK_POOL = 6
 #: and the oracle's problems at most 5.
 MAX_EQUAL_HIDDEN = 6
 #: Six answers: three coefficients (s, a, b) are fitted, the other three
-#: equations check the fit. A wrong reading's loss differs by ~1e-2 (relative) at
-#: random weights, so each check alone rejects it by seven orders of magnitude;
-#: and each answer may be a sandboxed call, so a handful is what one can afford.
+#: equations check the fit. A wrong reading's loss differs by 2e-4 to 3e-2
+#: (relative) at random weights, so each check alone rejects it by five orders of
+#: magnitude or more; and each answer may be a sandboxed call, so a handful is
+#: what one can afford.
 N_DRAWS = 6
 #: The weights are drawn uniform in [-0.5, 0.5]: with inputs of order 1 (the
 #: exercise's points lie within |x| < 2) a first-layer pre-activation is a sum
@@ -89,7 +91,8 @@ N_DRAWS = 6
 #: linear; a sigmoid or tanh network's logits are bounded by 0.5 (n_{L-1} + 1).
 DRAW_SCALE = 0.5
 #: If some reading's logits still exceed 10 in size (inputs of order 100, a
-#: deep ReLU network), the draws are scaled down until they do not: a student's
+#: deep ReLU network), the draws are scaled down by 10 / that size (exact without a
+#: hidden layer, about right or more with ReLU hidden layers): a student's
 #: textbook loss ``-log(1 - sigmoid(a))`` loses e^|a| * 1.1e-16 of absolute
 #: accuracy, 2.4e-12 at |a| = 10 (far below FIT_RTOL), but 1e-3 at |a| = 30
 #: (and log(0) = -inf at |a| > 37), which would reject correct code.
@@ -98,16 +101,21 @@ LOGIT_CAP = 10.0
 #: max(1, max_i |f_i|). A correct loss errs by ~1e-15 of itself (a mean of N
 #: positive terms, ~N eps in a Python loop: 400 * 2.2e-16 ~ 1e-13 at worst;
 #: the textbook formula adds ~2.4e-12 at LOGIT_CAP), so this leaves a margin of
-#: >= 400 for correct code, while a wrong reading of the data, the targets, the
-#: layout or the activation moves the loss by ~1e-2: seven orders of magnitude
-#: above. (A loss computed in float32, ~1e-7, is not accepted: the grader's own
+#: >= 400 for correct code (measured: 5e-17 to 3e-16), while a wrong reading of
+#: the data, the targets, the layout or the activation leaves a residual of 2e-4
+#: (measured, the closest: a 2-10-10-10-10-1 sigmoid network, whose output stays
+#: near 1/2, with its targets flipped) to 3e-2: five orders of magnitude above.
+#: (A loss computed in float32, ~1e-7, is not accepted: the grader's own
 #: LOSS_RTOL, 1e-11, would fail it anyway.)
 FIT_RTOL = 1e-9
-#: At most this many readings are fitted. Each costs a few microseconds once
-#: the forward passes it shares are cached, so 3000 keep the worst case (nothing
-#: fits and everything is tried) near a second; the exercise's notebooks need
-#: fewer than 100 (2 encodings x 1 or 2 architectures x 3 activations x 3 layouts).
-MAX_READINGS = 3000
+#: Readings are fitted until their samples add up to this many. A reading of the
+#: exercise's 400 points costs ~0.3 ms (six losses and the fit; the forward passes
+#: are shared between targets and cached), so the budget, 2500 such readings,
+#: keeps the worst case (nothing fits, everything is tried) near a second, and
+#: bounds it too where the notebook holds a large array (a 10^4-point plotting
+#: grid beside its predicted classes). A notebook of the exercise needs fewer than
+#: 100 readings (2 encodings x 1 or 2 architectures x 3 activations x 3 layouts).
+SAMPLE_BUDGET = 1_000_000
 #: Names a penalty strength goes by, in order of preference (compared with the
 #: last dotted component, lower-cased). The first seven can mean nothing else;
 #: reg, alpha, l2 and beta often name a learning rate or a momentum.
@@ -151,8 +159,8 @@ class Inferred:
         The exercise's part this network belongs to.
     """
 
-    X: Array
-    T: Array
+    X: Array = field(repr=False)  # shown by as_dict's shapes; a repr of 400 rows helps nobody
+    T: Array = field(repr=False)
     layer_sizes: list[int]
     lam: float
     activation: str
@@ -323,7 +331,9 @@ def _data_candidates(named: list[_Named]) -> list[_Data]:
     stacks: list[tuple[bool, _Data]] = []
     by_width: dict[int, list[_Named]] = {}
     for item in named:
-        if _inputs_like(item.array, 1):
+        # An array that has labels of its own (X beside t, a grid beside its predictions)
+        # is a data set, not one class of one: only the others are stacked.
+        if _inputs_like(item.array, 1) and not _has_labels(item, named):
             by_width.setdefault(item.array.shape[1], []).append(item)
     for pool in by_width.values():
         for count in (2, 3):  # a binary exercise has two classes, the multiclass one three
@@ -337,6 +347,11 @@ def _data_candidates(named: list[_Named]) -> list[_Data]:
                 stacks.append((all(item.own for item in parts), _Data(X, name, classes=classes)))
     ordered = [d for own, d in direct if own] + [d for own, d in stacks if own]
     return ordered + [d for own, d in direct if not own] + [d for own, d in stacks if not own]
+
+
+def _has_labels(item: _Named, named: list[_Named]) -> bool:
+    """Whether another array of the notebook reads as labels of ``item``'s rows."""
+    return any(other is not item and _label_targets(other, item.array.shape[0]) for other in named)
 
 
 def _encodings(
@@ -439,7 +454,7 @@ def _architectures(d: int, K: int, n: int, hints: Sequence[Sequence[int]]) -> li
         # (hidden - 1) h^2 + (d + hidden + K) h + K - n = 0, its positive root
         qa, qb, qc = hidden - 1, d + hidden + K, K - n
         root = (-qb + math.sqrt(max(qb * qb - 4 * qa * qc, 0))) / (2 * qa)
-        for h in {math.floor(root), math.ceil(root)}:
+        for h in sorted({math.floor(root), math.ceil(root)}):
             keep((d, *([h] * hidden), K))
     return found
 
@@ -593,14 +608,7 @@ def _lam(
     for name, value, _, is_own in lam_like:
         if value == 0.0:
             continue
-        factors = {
-            "/2": 0.5,
-            "2*": 2.0,
-            "/N": 1.0 / N,
-            "/(2N)": 1.0 / (2 * N),
-            "no": 0.0,
-            "-": -1.0,
-        }
+        factors = {"/2": 0.5, "2*": 2.0, "/N": 1 / N, "/(2N)": 1 / (2 * N), "no": 0.0, "-": -1.0}
         for how, c in factors.items():
             # No penalty at all is blamed only on a name fun reaches, or on one that can
             # mean nothing but lam: alpha or beta unused by fun is most likely a step size.
@@ -670,26 +678,28 @@ def _readings(problems: list[tuple[int, _Data, _Target, list[Sizes]]]) -> Iterat
                     yield _Reading(data_index, data, target, sizes, activation, layout)
 
 
-def _draws(n: int, seed: int, problems: list[tuple[int, _Data, _Target, list[Sizes]]]) -> Array:
-    """N_DRAWS weight vectors, uniform in [-DRAW_SCALE, DRAW_SCALE], scaled down to LOGIT_CAP."""
+def _draws(n: int, seed: int, first: tuple[Array, Sizes]) -> Array:
+    """N_DRAWS weight vectors, uniform in [-DRAW_SCALE, DRAW_SCALE], scaled down to LOGIT_CAP.
+
+    The scale is set by the first reading's data and layer sizes (with every
+    activation): the most likely one. Scaling for the largest logits of every
+    candidate instead would let an unrelated array of large numbers shrink the
+    weights until the readings of the true data hardly differ.
+    """
     draws = np.random.default_rng(seed).uniform(-DRAW_SCALE, DRAW_SCALE, size=(N_DRAWS, n))
+    X, sizes = first
     largest = 0.0
-    seen: set[tuple[int, Sizes]] = set()
-    for data_index, data, _, architectures in problems:
-        key = (data_index, architectures[0])
-        if key in seen:
-            continue
-        seen.add(key)
-        for activation in ACTIVATIONS:
-            logits = _logits(draws, data.X, architectures[0], activation, "canonical")
-            if logits is None:
-                largest = math.inf
-                break
-            largest = max([largest, *(float(np.max(np.abs(A))) for A in logits)])
+    for activation in ACTIVATIONS:
+        logits = _logits(draws, X, sizes, activation, "canonical")
+        if logits is None:  # overflowed: scale down by a thousand, as for |logits| ~ 1e4
+            largest = 1e3 * LOGIT_CAP
+            break
+        largest = max([largest, *(float(np.max(np.abs(A))) for A in logits)])
     if largest > LOGIT_CAP:
-        # Scaling every parameter by c scales a network without hidden layer's logits by
-        # c exactly, and a deeper one's by at most about c (ReLU: c^L, smaller still).
-        draws = draws * (LOGIT_CAP / largest if math.isfinite(largest) else 1e-3)
+        # Scaling every parameter by c scales the logits of a network without a hidden
+        # layer by c exactly, a ReLU network's by about c^L, a sigmoid network's by
+        # about c or less.
+        draws = draws * (LOGIT_CAP / largest)
     return draws
 
 
@@ -781,7 +791,7 @@ def infer_problem(
             f"that many (tried {tried}).",
         )
 
-    draws = _draws(n, seed, problems)
+    draws = _draws(n, seed, (problems[0][1].X, problems[0][3][0]))
     answers = [call(W.copy()) for W in draws]
     missing = sum(answer is None or not math.isfinite(answer[0]) for answer in answers)
     if missing:
@@ -794,10 +804,11 @@ def infer_problem(
     f = np.array([float(answer[0]) for answer in answers if answer is not None])
 
     evaluator = _Evaluator(draws)
-    tried_count, capped = 0, False
+    tried_count, samples, capped = 0, 0, False
     closest: tuple[float, str] = (math.inf, "")
     for reading in _readings(problems):
-        if tried_count >= MAX_READINGS:
+        samples += reading.data.X.shape[0]
+        if samples > SAMPLE_BUDGET:
             capped = True
             break
         tried_count += 1
@@ -824,14 +835,19 @@ def infer_problem(
             ones_column=reading.data.ones_column,
             part=_part(reading.sizes, reading.activation),
         )
-    how_many = f"the first {tried_count}" if capped else f"all {tried_count}"
+    how_many = (
+        f"the first {tried_count} readings of the notebook tried (more would have read over "
+        f"{SAMPLE_BUDGET:,} samples)"
+        if capped
+        else f"all {tried_count} readings of the notebook tried"
+    )
     near = (
         f"; the closest, {closest[1]}, is off by {closest[0]:.1e} of the loss" if closest[1] else ""
     )
     return NotInferred(
         "loss",
-        f"fun's loss matches none of {how_many} readings of the notebook tried (inputs, targets, "
-        "layer sizes, hidden activation sigmoid, relu or tanh, layout "
-        f"{', '.join(LAYOUTS)}; each as a mean or a sum of the cross-entropy plus any penalty "
-        f"on the weights and the biases){near} (a match is within {FIT_RTOL:.0e}).",
+        f"fun's loss matches none of {how_many} (inputs, targets, layer sizes, hidden "
+        f"activation sigmoid, relu or tanh, layout {', '.join(LAYOUTS)}; each as a mean or a "
+        "sum of the cross-entropy plus any penalty on the weights and the biases)"
+        f"{near} (a match is within {FIT_RTOL:.0e}).",
     )
