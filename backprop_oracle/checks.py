@@ -1094,6 +1094,15 @@ class _FileCheck:
                 inferred.append((view, found))
             else:
                 uninferred.append((view, found))
+        if not inferred:
+            # Nothing could be compared with the reference: the file is judged for
+            # self-consistency only, worth nothing of the rubric's total.
+            total = sum(p.max_score for p in self.parts)
+            for k, (view, failed) in enumerate(uninferred):
+                result = self._self_consistent(view, failed, len(uninferred) - k)
+                result.max_score = total if k == 0 else 0.0
+                self.results[view.name] = result
+            return
         own = [p for p in self.parts if p.checks == "numbers" and not p.like]
         names = {p.name for p in own}
         extra = [(v, i) for v, i in inferred if i.part not in names]

@@ -147,7 +147,7 @@ def test_writing_past_the_file_limit_at_import_says_so(tmp_path):
         ({"status": "ok", "full": True}, "reply", False),  # a full write with an answer
         ({"status": "exception", "full": 1}, "reply", False),  # not the worker's True
         ({"status": "exception", "full": False}, "reply", False),
-        ({"status": "ready", "style": "full", "hint": {}, "full": True}, "hello", False),
+        ({"status": "ready", "style": "full", "full": True}, "hello", False),
     ],
 )
 def test_only_an_exception_can_say_its_files_were_full(header, stage, accepted):

@@ -45,6 +45,7 @@ from backprop_oracle.sandbox import (
     Worker,
     WorkerDied,
     sandbox_available,
+    validate_header,
 )
 
 WORKER_SCRIPT = Path(jails.__file__).with_name("_worker.py")
@@ -183,7 +184,8 @@ def test_the_environment_is_the_jails_own(jail, monkeypatch):
     assert "SECRET_TOKEN" not in fresh.env
     assert fresh.env["HOME"] == fresh.env["TMPDIR"] == SCRATCH
     assert set(fresh.env) == {"PATH", "HOME", "TMPDIR", "LANG", "OPENBLAS_NUM_THREADS",
-                              "OMP_NUM_THREADS", "MKL_NUM_THREADS", "JAX_PLATFORMS"}  # fmt: skip
+                              "OMP_NUM_THREADS", "MKL_NUM_THREADS", "JAX_PLATFORMS",
+                              "MPLBACKEND"}  # fmt: skip
     assert fresh.hostname != os.uname().nodename or os.uname().nodename == "backprop-oracle"
 
 
@@ -722,12 +724,32 @@ def _frame(header: object, payload: bytes = b"", length: int | None = None) -> b
     return (len(text) if length is None else length).to_bytes(8, "little") + text + payload
 
 
-READY = {"status": "ready", "style": "full", "hint": {}, "payload": 0}
+READY = {"status": "ready", "style": "full", "payload": 0}
+FOUND = {
+    "status": "ready",
+    "style": "closures",
+    "closures": [{"name": "fun", "n": 3, "own": ["X"]}],
+    "arrays": [{"name": "X", "shape": [2, 2]}],
+    "scalars": {"lam": 0.1},
+    "hints": [[2, 4, 1]],
+    "payload": 32,
+}
 FORGED_HELLOS = {
-    "hint not a dict": {**READY, "hint": "x"},
-    "huge hinted count": {**READY, "hint": {"n_params": 10**12}},
-    "huge layer size": {**READY, "hint": {"layer_sizes": [2, 10**9]}},
-    "boolean layer size": {**READY, "hint": {"layer_sizes": [2, True]}},
+    "closures not a list": {**FOUND, "closures": "fun"},
+    "no closure": {**FOUND, "closures": []},
+    "huge closure length": {**FOUND, "closures": [{"name": "f", "n": 10**12, "own": []}]},
+    "two closures of one name": {**FOUND, "closures": [{"name": "f", "n": 3, "own": []}] * 2},
+    "array over the cap": {**FOUND, "arrays": [{"name": "X", "shape": [10**6, 10]}]},
+    "3-D array": {**FOUND, "arrays": [{"name": "X", "shape": [2, 2, 2]}]},
+    "arrays without their numbers": {**FOUND, "payload": 0},
+    "scalar not finite": {**FOUND, "scalars": {"lam": float("nan")}},
+    "scalar as text": {**FOUND, "scalars": {"lam": "0.1"}},
+    "huge layer size": {**FOUND, "hints": [[2, 10**9]]},
+    "boolean layer size": {**FOUND, "hints": [[2, True]]},
+    "closures of a full-style function": {**READY, "closures": FOUND["closures"]},
+    "cells not a list": {**READY, "cells": "cell 1"},
+    "a cell numbered 0": {**READY, "cells": [{"cell": 0, "message": "m"}]},
+    "a missing file without a failed import": {**READY, "missing": "a.mat"},
     "unknown status": {**READY, "status": "pass"},
     "unknown field": {**READY, "verdict": "pass"},
     "message not text": {"status": "import-error", "message": {"a": 1}, "payload": 0},
@@ -739,6 +761,16 @@ FORGED_HELLOS = {
     "not json": b"\xff\xfe{",
     "deeply nested": b"[" * 100_000,
 }
+
+
+def test_a_hello_of_objectives_is_read_with_its_arrays():
+    """What a forged hello is checked against: the worker's own hello, accepted."""
+    header = validate_header(json.dumps(FOUND).encode(), "hello")
+    assert header["closures"] == FOUND["closures"]
+    assert (header["arrays"], header["scalars"], header["hints"]) == (
+        FOUND["arrays"], FOUND["scalars"], FOUND["hints"],
+    )  # fmt: skip
+    assert header["payload"] == 32  # the 2 x 2 float64 array's bytes
 
 
 @pytest.mark.parametrize("forgery", sorted(FORGED_HELLOS))
