@@ -7,12 +7,14 @@ any ``W`` but cannot see which problem it answers. :func:`infer_problem` finds
 out, from the notebook's arrays and scalars and six answers of ``fun``:
 
 1. **data**: the candidate inputs ``X`` (2-D arrays, a column of ones stripped;
-   2 or 3 arrays stacked as classes, as ``X = vstack([data1, data2])``);
+   2 or 3 arrays without labels of their own stacked as classes, as
+   ``X = vstack([data1, data2])``);
 2. **targets**: for each ``X``, the label arrays with as many rows, read as
    binary targets (either value = 1) or as one-hot rows (every class order);
 3. **architecture**: the layer sizes whose parameter count is ``len(W)``
    (the notebook's own lists first, then none, one, or 2 to 6 equal hidden layers);
-4. **answers**: ``fun`` at six random weight vectors;
+4. **answers**: ``fun`` at six random weight vectors (scaled so that the first
+   reading's logits stay moderate);
 5. **loss**: every reading ``H`` (data, targets, sizes, hidden activation,
    layout) is fitted to the answers ``f_i`` by least squares,
 
@@ -26,7 +28,9 @@ out, from the notebook's arrays and scalars and six answers of ``fun``:
    exact to rounding with ``s = 1`` (a mean) or ``s = N`` (a sum, the
    missing-mean mistake). The free ``a`` and ``b`` make the inference blind to
    the penalty's mistakes (biases penalised, a wrong factor, none at all),
-   which the grader's diagnosis names afterwards; the gradient is not used;
+   which the grader's diagnosis names afterwards; the gradient is not used.
+   Readings are tried in order until one fits or a budget of samples read
+   (:data:`SAMPLE_BUDGET`) is spent;
 6. **lam**: the notebook's scalar that explains ``a`` (``a = lam`` for correct
    code; a known wrong factor is recognised), else ``a`` itself.
 

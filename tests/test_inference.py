@@ -127,7 +127,7 @@ def objective(
         delta = P - T
     if mistake != "missing-mean":
         data, delta = data / N, delta / N
-    factor = {"half-penalty": 0.5, "no-penalty": 0.0}.get(mistake, 1.0)
+    factor = {"half-penalty": 0.5, "no-penalty": 0.0, "penalty-over-N": 1 / N}.get(mistake, 1.0)
     J = data + factor * lam * sum(np.sum(W_l**2) for W_l, _ in params)
     if mistake == "bias-regularized":
         J += lam * sum(np.sum(b_l**2) for _, b_l in params)
@@ -249,6 +249,20 @@ def test_targets_the_other_way_round() -> None:
     np.testing.assert_array_equal(result.T, 1.0 - t)
 
 
+@pytest.mark.parametrize(
+    ("labels", "target"),
+    [(t[:, np.newaxis], "t as given"), (t + 1.0, "t == 2 as 1"), (2.0 * t - 1.0, "t == 1 as 1")],
+    ids=["a column", "labels 1 and 2", "labels -1 and 1"],
+)
+def test_binary_labels_as_the_notebook_keeps_them(labels: Array, target: str) -> None:
+    def fun(W: Array) -> tuple[float, Array]:
+        return objective(W, X, t, 0.01, [2, 4, 1])  # fun turns the labels into 0/1 itself
+
+    result = infer(fun, [2, 4, 1], arrays={"X": X, "t": labels}, scalars={"lam": 0.01})
+    assert fields(result) == expected(target=target)
+    np.testing.assert_array_equal(result.T, t)
+
+
 @pytest.mark.parametrize("layout", ["weights-then-biases", "ng"])
 def test_the_layout_fun_reads_W_in(layout: str) -> None:
     def fun(W: Array) -> tuple[float, Array]:
@@ -320,6 +334,19 @@ def test_a_bias_folded_in_as_a_column_of_ones(side: str, layout: str) -> None:
     result = infer(fun, [2, 4, 1], arrays={"Xb": Xb, "t": t}, scalars={"lam": 0.01})
     assert fields(result) == expected(data="Xb", layout=layout, ones_column=side)
     np.testing.assert_array_equal(result.X, X)
+
+
+def test_a_column_of_ones_that_is_a_real_input() -> None:
+    # fun adds biases of its own to a 3-input network: the stripped reading (2-5-1, with
+    # as many parameters) does not fit, the array as it is does.
+    Xb = np.hstack([X, np.ones((len(X), 1))])
+
+    def fun(W: Array) -> tuple[float, Array]:
+        return objective(W, Xb, t, 0.01, [3, 4, 1])
+
+    result = infer(fun, [3, 4, 1], arrays={"Xb": Xb, "t": t}, scalars={"lam": 0.01})
+    assert fields(result) == expected(layer_sizes=[3, 4, 1], data="Xb")
+    np.testing.assert_array_equal(result.X, Xb)
 
 
 # ---------------------------------------------------------------------------
@@ -399,6 +426,7 @@ def test_a_fitted_lam_is_the_shortest_decimal_that_fits() -> None:
         ("bias-regularized", "the notebook's lam"),
         ("half-penalty", "the notebook's lam; the loss penalises the weights with lam/2"),
         ("no-penalty", "the notebook's lam; the loss has no weight penalty"),
+        ("penalty-over-N", "the notebook's lam; the loss penalises the weights with lam/N"),
         ("missing-mean", "the notebook's lam"),
         ("sign-flip", "the notebook's lam"),
     ],
