@@ -136,8 +136,8 @@ class Submission:
         else:
             missing = hello.get("missing")
             said = message or "the import failed"
-            if missing:
-                said += f"; {self.missing_message(missing)}"
+            if missing:  # below the traceback
+                said = f"{said.rstrip()}\n{self.missing_message(missing)}"
             findings.append(Finding("import-error", said))
         return False, findings
 
