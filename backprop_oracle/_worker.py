@@ -267,7 +267,11 @@ def _describe(value: Any) -> str:
 
 def _text(exc: BaseException, path: str) -> str:
     """The exception with the traceback frames inside the submission's file."""
-    frames = [f for f in traceback.extract_tb(exc.__traceback__) if f.filename == path]
+    frames = [
+        f
+        for f in traceback.extract_tb(exc.__traceback__)
+        if f.filename == path or f.filename.startswith(CELL)
+    ]
     lines = traceback.format_list(frames) + traceback.format_exception_only(exc)
     return "".join(lines)[-MAX_TEXT:]
 
@@ -342,9 +346,12 @@ def _serve(
         originals = (W.copy(), X.copy(), T.copy())
         reply: dict[str, Any] = {}
         out = b""
+        # A request names the objective fun(W) it calls; one without a name calls the
+        # contract function (style full), or the only objective there is.
+        named = "function" in header
         fn = functions.get(str(header.get("function", "")), next(iter(functions.values())))
         try:
-            if style == "closures":
+            if named or style == "closures":
                 result = fn(W)
             else:
                 result = fn(W, X, T, list(header["layer_sizes"]), float(header["lam"]))
@@ -759,15 +766,26 @@ def _load(path: str, notebook: bool) -> tuple[ModuleType, list[dict[str, Any]]]:
 
 
 def _hello(
-    module: ModuleType, function: str, np: ModuleType
+    module: ModuleType, function: str, np: ModuleType, notebook: bool
 ) -> tuple[dict[str, Any], dict[str, Callable[..., Any]], bytes]:
     """The hello for an imported submission: the contract function if it has one, else
-    the one-argument objectives found; the functions to serve; the hello's payload."""
+    the one-argument objectives found; the functions to serve; the hello's payload.
+
+    A notebook's objectives are found even beside a contract function: a notebook's
+    own ``loss_and_grad(W, X, t, lam)`` may not be the contract's, and the oracle
+    falls back on them when it refuses every problem.
+    """
     namespace = vars(module)
     fn = namespace.get(function)
     style = _signature_style(fn) if callable(fn) else None
     if style == "full":
-        return {"status": "ready", "style": "full"}, {function: fn}, b""  # type: ignore[dict-item]
+        hello: dict[str, Any] = {"status": "ready", "style": "full"}
+        functions: dict[str, Callable[..., Any]] = {function: fn}  # type: ignore[dict-item]
+        found, fields, payload = _discover(namespace, None, np) if notebook else ({}, {}, b"")
+        if found:
+            hello.update(fields)
+            functions.update(found)
+        return hello, functions, payload
     found, fields, payload = _discover(namespace, function if style else None, np)
     if found:
         return {"status": "ready", "style": "closures", **fields}, found, payload
@@ -824,7 +842,7 @@ def main(argv: list[str]) -> None:
     payload = b""
     try:
         module, cells = _load(path, notebook)
-        hello, functions, payload = _hello(module, function, np)
+        hello, functions, payload = _hello(module, function, np, notebook)
         if cells:
             hello["cells"] = cells
     except BaseException as exc:

@@ -789,7 +789,8 @@ class _FileCheck:
     def __init__(self, path: Path, source: bytes, options: Options, started: float) -> None:
         self.path = path
         self.options = options
-        self.text = source.decode("utf-8", errors="replace")
+        #: What the source scan reads: the file, or each cell of a notebook.
+        self.sources = [("", source.decode("utf-8", errors="replace"))]
         self.started = started
         #: A notebook's cells, written as the worker's submission (in :attr:`folder`).
         self.notebook = path.suffix.lower() == NOTEBOOK_SUFFIX
@@ -802,7 +803,7 @@ class _FileCheck:
                 raise CannotJudge(str(exc)) from None
             self.folder = Path(tempfile.mkdtemp(prefix="backprop-oracle-notebook-"))
             self.run_path = write_cells(cells, self.folder, _safe_stem(path))
-            self.text = "\n".join(python for _, python in cells)
+            self.sources = [(f"cell {number}, ", python) for number, python in cells]
         self.data = _data_folder(path, options.data)
         self.deadline_at = started + options.file_timeout
         if self.notebook:
@@ -865,7 +866,7 @@ class _FileCheck:
         self.submissions[function] = submission
         self._workers.append(worker)
         forbidden = PROJECT if options.allow_autodiff else AUTODIFF + PROJECT
-        ready, findings = submission.start(self.text, forbidden)
+        ready, findings = submission.start(self.sources, forbidden)
         missing = [f for f in findings if f.kind == "missing-function"]
         for finding in findings:
             if finding.kind == "timeout":  # "while importing the submission: ..."
@@ -1049,9 +1050,30 @@ class _FileCheck:
         for part in order:
             self.results[part.name] = self._numbers(part, max(remaining, 1))
             remaining -= not part.skipped
+        refused = [r.verdict == "not-implemented" for r in self.results.values()]
+        if first is not None and first.worker.hello.get("closures") and refused and all(refused):
+            # A notebook's own loss_and_grad(W, X, t, lam) is not the contract's: it raised
+            # on every problem. Its one-argument functions are what it answers.
+            self._add(
+                Finding(
+                    "note",
+                    f"{self.options.function} raised on every problem of the contract "
+                    f"({_exception_line(self._first_refusal())}): the file is judged through "
+                    "its one-argument functions instead",
+                )
+            )
+            self.results.clear()
+            self.checks.clear()
+            self.style = "closure"
+            self._objectives(first)
+            return
         for part in self.parts:
             if part.checks == "contract":
                 self.results[part.name] = self._contract(part)
+
+    def _first_refusal(self) -> str:
+        """The first exception a not-implemented part met."""
+        return next((r for c in self.checks.values() for r in c.refusals), "")
 
     # ------------------------------------------------------------- fun(W)
 

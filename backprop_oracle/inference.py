@@ -120,11 +120,12 @@ FIT_RTOL = 1e-9
 #: grid beside its predicted classes). A notebook of the exercise needs fewer than
 #: 100 readings (2 encodings x 1 or 2 architectures x 3 activations x 3 layouts).
 SAMPLE_BUDGET = 1_000_000
-#: Names a penalty strength goes by, in order of preference (compared with the
-#: last dotted component, lower-cased). The first seven can mean nothing else;
-#: reg, alpha, l2 and beta often name a learning rate or a momentum.
-STRONG_LAM_NAMES = ("lam", "lamb", "lmbda", "lambda_", "lambd", "lamda", "lmbd")
-LAM_NAMES = (*STRONG_LAM_NAMES, "reg", "alpha", "l2", "beta")
+#: How the names of a penalty strength begin, in order of preference (compared with
+#: the start of the last dotted component, lower-cased: lam, lam2, lambda_, lmbda,
+#: reg_strength...). The first three can mean nothing else; reg, l2, alpha and beta
+#: often name a regression, a learning rate or a momentum.
+STRONG_LAM_NAMES = ("lam", "lmb", "lmd")
+LAM_NAMES = (*STRONG_LAM_NAMES, "reg", "l2", "penal", "alpha", "beta")
 
 
 # ---------------------------------------------------------------------------
@@ -601,11 +602,14 @@ def _lam(
         if math.isfinite(float(value))
     ]
     lam_like = sorted(
-        (item for item in items if _variable(item[0]).lower() in LAM_NAMES),
-        key=lambda item: (not item[3], LAM_NAMES.index(_variable(item[0]).lower()), item[2]),
+        (item for item in items if _lam_rank(item[0]) is not None),
+        key=lambda item: (not item[3], _lam_rank(item[0]), item[2]),
     )
-    # 1. a lam-like name, its value as it is
-    for name, value, _, _ in lam_like:
+    # 1. a name fun reaches (lam-like first), then a lam-like global: its value as it is
+    own_first = [i for i in lam_like if i[3]] + [
+        i for i in sorted(items, key=lambda item: item[2]) if i[3] and _lam_rank(i[0]) is None
+    ]
+    for name, value, _, _ in own_first + [i for i in lam_like if not i[3]]:
         if fits(value):
             return value, f"the notebook's {name}"
     # 2. a lam-like name with a known wrong factor (a name is better evidence than a value)
@@ -616,13 +620,13 @@ def _lam(
         for how, c in factors.items():
             # No penalty at all is blamed only on a name fun reaches, or on one that can
             # mean nothing but lam: alpha or beta unused by fun is most likely a step size.
-            if how == "no" and not (is_own or _variable(name).lower() in STRONG_LAM_NAMES):
+            if how == "no" and not (is_own or _strong(name)):
                 continue
             if fits(c * value):
                 return value, f"the notebook's {name}; " + _penalty_text(how, name)
     # 3. any other positive scalar, its value as it is
     for name, value, _, _ in sorted(items, key=lambda item: (not item[3], item[2])):
-        if value > 0.0 and _variable(name).lower() not in LAM_NAMES and fits(value):
+        if value > 0.0 and _lam_rank(name) is None and fits(value):
             return value, f"the notebook's {name}"
     # 4. the fitted coefficient itself, as the shortest decimal the answers cannot tell from it
     source = "fitted to the loss: no name in the notebook fits"
@@ -640,6 +644,18 @@ def _lam(
             "no name in the notebook fits"
         )
     return x, source
+
+
+def _lam_rank(name: str) -> int | None:
+    """How surely a variable's name means lam (0 surest), or None: a name starting with
+    one of :data:`LAM_NAMES` (``lam``, ``lam2``, ``lambda_3``, ``reg_strength``...)."""
+    variable = _variable(name).lower()
+    return next((k for k, word in enumerate(LAM_NAMES) if variable.startswith(word)), None)
+
+
+def _strong(name: str) -> bool:
+    """Whether a name can mean nothing but lam (``lam``, ``lambda_``, ``lam2``...)."""
+    return _variable(name).lower().startswith(STRONG_LAM_NAMES)
 
 
 def _penalty_text(how: str, name: str) -> str:

@@ -411,7 +411,8 @@ def validate_header(raw: bytes, stage: str, ok_payload: int = 0) -> dict[str, An
     if type(status) is not str or status not in _STATUSES[stage]:
         raise _Forged(f"unexpected status {str(status)[:40]!r}")
     expected = ok_payload if status == "ok" else 0
-    if status == "ready" and header.get("style") == "closures":
+    discovered = status == "ready" and (header.get("style") == "closures" or "closures" in header)
+    if discovered:
         arrays = _arrays(header.get("arrays", []))
         expected = 8 * sum(math.prod(a["shape"]) for a in arrays)
     if header.get("payload") != expected or type(header.get("payload")) is not int:
@@ -425,13 +426,13 @@ def validate_header(raw: bytes, stage: str, ok_payload: int = 0) -> dict[str, An
         if header.get("style") not in ("full", "closures"):
             raise _Forged("the calling style is neither full nor closures")
         clean["style"] = header["style"]
-        if header["style"] == "closures":
+        if discovered:  # a notebook's contract function may come with objectives too
             clean["closures"] = _closures(header.get("closures"))
             clean["arrays"] = arrays
             clean["scalars"] = _scalars(header.get("scalars", {}))
             clean["hints"] = _hints(header.get("hints", []))
         elif any(key in header for key in _DISCOVERY):
-            raise _Forged("closures found for a full-style function")
+            raise _Forged("arrays, scalars or hints without the closures they are for")
     elif "style" in header or any(key in header for key in _DISCOVERY):
         raise _Forged("a style or closures without a function")
     if "cells" in header:

@@ -96,17 +96,26 @@ class Submission:
             views.append(view)
         return views
 
-    def start(self, source: str, forbidden: Sequence[str]) -> tuple[bool, list[Finding]]:
+    def start(
+        self, sources: Sequence[tuple[str, str]], forbidden: Sequence[str]
+    ) -> tuple[bool, list[Finding]]:
         """Scan the source, start the worker: whether there is a function to call, and findings.
 
-        ``source`` is the file's text, read by the oracle; ``forbidden`` names
-        the top-level modules it may not import.
+        ``sources`` is the file's text, read by the oracle, as ``(where, text)`` pieces:
+        one with ``where`` "" for a Python file, one per cell ("cell 3, ") for a
+        notebook, so that a line is named where the student sees it; ``forbidden``
+        names the top-level modules it may not import.
         """
         findings = [
-            Finding("forbidden-import", f"line {line} imports {module}", {"module": module})
+            Finding("forbidden-import", f"{where}line {line} imports {module}", {"module": module})
+            for where, source in sources
             for module, line in forbidden_imports(source, tuple(forbidden))
         ]
-        findings += [Finding("warning", sentence) for sentence in gradient_shortcuts(source)]
+        findings += [
+            Finding("warning", sentence.replace("(line ", f"({where}line "))
+            for where, source in sources
+            for sentence in gradient_shortcuts(source)
+        ]
         try:
             hello = self.worker.start()
         except WorkerDied as died:

@@ -746,7 +746,7 @@ FORGED_HELLOS = {
     "scalar as text": {**FOUND, "scalars": {"lam": "0.1"}},
     "huge layer size": {**FOUND, "hints": [[2, 10**9]]},
     "boolean layer size": {**FOUND, "hints": [[2, True]]},
-    "closures of a full-style function": {**READY, "closures": FOUND["closures"]},
+    "arrays without closures": {**READY, "arrays": FOUND["arrays"], "payload": 32},
     "cells not a list": {**READY, "cells": "cell 1"},
     "a cell numbered 0": {**READY, "cells": [{"cell": 0, "message": "m"}]},
     "a missing file without a failed import": {**READY, "missing": "a.mat"},
