@@ -665,6 +665,31 @@ def _penalty_text(how: str, name: str) -> str:
     return f"the loss penalises the weights with {spelled.get(how, '-' + name)}"
 
 
+def _classes(X: Array, T: Array, arrays: Mapping[str, Array]) -> str:
+    """Which of the notebook's point sets each target class is, when the notebook has
+    them apart: ": 1 for data2's points", ": data1, data2, data3 are classes 1, 2, 3"."""
+    columns = T[:, None] if T.ndim == 1 else T
+    named = []
+    for k in range(columns.shape[1]):
+        rows = X[columns[:, k] == 1]
+        name = next(
+            (
+                n
+                for n, a in arrays.items()
+                if a.ndim == 2 and a.shape == rows.shape and a.shape != X.shape
+                and np.array_equal(a, rows)
+            ),
+            None,
+        )  # fmt: skip
+        if name is None:
+            return ""
+        named.append(name)
+    if T.ndim == 1:
+        return f": 1 for {named[0]}'s points"
+    numbers = ", ".join(str(k + 1) for k in range(len(named)))
+    return f": {', '.join(named)} are classes {numbers}"
+
+
 def _part(sizes: Sizes, activation: str) -> str:
     if sizes[-1] >= 2:
         return "ex3"
@@ -850,7 +875,12 @@ def infer_problem(
             activation=reading.activation,
             layout=reading.layout,
             data=reading.data.name,
-            target=reading.target.text,
+            target=reading.target.text
+            + (
+                ""
+                if reading.data.classes is not None
+                else _classes(reading.data.X, reading.target.T, arrays)
+            ),
             lam_source=lam_source,
             ones_column=reading.data.ones_column,
             part=_part(reading.sizes, reading.activation),

@@ -188,7 +188,7 @@ def expected(**changes: Any) -> dict[str, Any]:
         "activation": "sigmoid",
         "layout": "canonical",
         "data": "X",
-        "target": "t as given",
+        "target": "t as given: 1 for data2's points",
         "lam_source": "the notebook's lam",
         "ones_column": "",
         "part": "ex1",
@@ -245,7 +245,7 @@ def test_targets_the_other_way_round() -> None:
         return objective(W, X, 1.0 - t, 0.01, [2, 4, 1])  # class 1 = 1
 
     result = infer(fun, [2, 4, 1], arrays=BINARY, scalars={"lam": 0.01})
-    assert fields(result) == expected(target="1 - t")
+    assert fields(result) == expected(target="1 - t: 1 for data1's points")
     np.testing.assert_array_equal(result.T, 1.0 - t)
 
 
@@ -332,7 +332,9 @@ def test_a_bias_folded_in_as_a_column_of_ones(side: str, layout: str) -> None:
         return folded(W, Xb, t, 0.01, side)
 
     result = infer(fun, [2, 4, 1], arrays={"Xb": Xb, "t": t}, scalars={"lam": 0.01})
-    assert fields(result) == expected(data="Xb", layout=layout, ones_column=side)
+    assert fields(result) == expected(
+        data="Xb", layout=layout, ones_column=side, target="t as given"
+    )
     np.testing.assert_array_equal(result.X, X)
 
 
@@ -345,7 +347,7 @@ def test_a_column_of_ones_that_is_a_real_input() -> None:
         return objective(W, Xb, t, 0.01, [3, 4, 1])
 
     result = infer(fun, [3, 4, 1], arrays={"Xb": Xb, "t": t}, scalars={"lam": 0.01})
-    assert fields(result) == expected(layer_sizes=[3, 4, 1], data="Xb")
+    assert fields(result) == expected(layer_sizes=[3, 4, 1], data="Xb", target="t as given")
     np.testing.assert_array_equal(result.X, Xb)
 
 
@@ -464,7 +466,7 @@ def test_large_inputs_keep_the_textbook_loss_finite() -> None:
         return objective(W, big, t, 0.01, [2, 1])
 
     result = infer(fun, [2, 1], arrays={"X": big, "t": t}, scalars={"lam": 0.01})
-    assert fields(result) == expected(layer_sizes=[2, 1])
+    assert fields(result) == expected(layer_sizes=[2, 1], target="t as given")
 
 
 def test_the_exercises_deepest_network_is_inferred_quickly() -> None:
