@@ -556,10 +556,13 @@ def _as_array(value: Any, np: ModuleType) -> Any:
 
 
 def _sizes(value: Any) -> list[int] | None:
-    """``value`` as a list of layer sizes (2 to 10 positive ints), or None."""
+    """``value`` as a list of layer sizes (2 to 10 positive ints, of at most ``MAX_PARAMS``
+    parameters: the oracle refuses more), or None."""
     if not isinstance(value, list | tuple) or not 2 <= len(value) <= 10:
         return None
     if not all(type(v) is int and 1 <= v <= MAX_LAYER for v in value):
+        return None
+    if sum((a + 1) * b for a, b in itertools.pairwise(value)) > MAX_PARAMS:
         return None
     return [int(v) for v in value]
 

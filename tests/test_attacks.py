@@ -50,6 +50,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import nbformat
 import numpy as np
 import pytest
 
@@ -823,6 +824,37 @@ def test_closure_is_never_a_pass(attack, canaries):
     table = oracle(canaries, [*files, canaries.submit(HONEST)], *QUICK, as_json=False)
     (row,) = [line for line in table.stdout.splitlines() if Path(attack).stem in line]
     assert "PASS" not in row.split(), row
+
+
+def _notebook(canaries: Canaries, corpus_name: str) -> Path:
+    """A notebook made of a template's ``# %%`` cells (canaries filled in), in the
+    submissions' folder; the text before the first cell (its docstring) is no cell."""
+    text = canaries.fill((CORPUS / corpus_name).read_text())
+    cells = [cell.strip("\n") for cell in text.split("\n# %%\n")[1:]]
+    notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(c) for c in cells])
+    path = canaries.submissions / f"{Path(corpus_name).stem}-{canaries.uid}.ipynb"
+    nbformat.write(notebook, path)
+    path.chmod(0o644)
+    return path
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_a_hostile_notebook_is_held(backend, canaries):
+    """Shell escapes, reads through the data view, writes into the data, a process: held,
+    in a batch with a classmate's notebook data and files beside it."""
+    canaries.neighbours()
+    data = canaries.submissions / f"points-{canaries.uid}.mat"
+    data.write_bytes(b"the course's data")
+    data.chmod(0o644)
+    files = [_notebook(canaries, "notebook_escape.py")]
+    run = oracle(canaries, files, *QUICK, "--sandbox", _backend(backend))
+    (result,) = assert_held(run, canaries, files, hostile=[0])
+    assert data.read_bytes() == b"the course's data"
+    assert result["verdict"] == "consistent", result  # fun(W) = (W @ W, 2 W): nothing more
+    output = result["submission_output"]
+    assert "was not run (no shell here)" in output  # !cat: the stub, no shell
+    assert "the %%bash cell was not run" in output
+    assert f"refused points-{canaries.uid}.mat" in output  # the data view is read-only
 
 
 # ------------------------------------------------------------------ fallback

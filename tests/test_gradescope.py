@@ -80,8 +80,11 @@ def test_gradescope_grades_one_file(tmp_path, capsys):
     )
 
 
-def _autograder(tmp_path: Path, submission: dict[str, str], rubric: str | None = None) -> dict:
-    """Run ``autograder/run_autograder`` on a fake tree; the results.json it wrote."""
+def _autograder(
+    tmp_path: Path, submission: dict[str, str], rubric: str | None = None, data: bool = False
+) -> dict:
+    """Run ``autograder/run_autograder`` on a fake tree (with the exercise's files in the
+    zip's ``data/`` when ``data``); the results.json it wrote."""
     root = tmp_path / "autograder"
     (root / "source").mkdir(parents=True)
     (root / "submission").mkdir()
@@ -89,6 +92,8 @@ def _autograder(tmp_path: Path, submission: dict[str, str], rubric: str | None =
         shutil.copy(ROOT / "autograder" / name, root / "source" / name)
     if rubric is not None:
         (root / "source" / "rubric.toml").write_text(rubric)
+    if data:
+        shutil.copytree(ROOT / "data", root / "source" / "data")
     for name, text in submission.items():
         (root / "submission" / name).write_text(text)
     bin_folder = Path(sys.executable).parent
@@ -133,6 +138,18 @@ def test_run_autograder_grades_the_submission_with_the_teachers_rubric(tmp_path)
     assert document["output"].startswith("FAIL  loss_and_grad.py  (score 90/100,")
 
 
+def test_run_autograder_grades_a_notebook_with_the_zips_data(tmp_path):
+    """A notebook upload, loading the exercise's files by relative paths: they come from
+    the zip's data/ folder, and its fun(W) is judged as the part it answers."""
+    notebook = (ROOT / "tests" / "notebook_corpus" / "correct_globals_ex1.ipynb").read_text()
+    document = _autograder(tmp_path, {"week6.ipynb": notebook}, data=True)
+    _valid(document)
+    tests = {t["name"].split(":")[0]: t for t in document["tests"]}
+    assert tests["ex1"]["status"] == "passed"
+    assert "fun(W): 2-4-1 sigmoid, lam = 0.002" in tests["ex1"]["output"]
+    assert document["output"].startswith("FAIL  week6.ipynb  (score ")
+
+
 @pytest.mark.parametrize(
     ("files", "found"),
     [({}, 0), ({"a.py": CORRECT, "b.py": CORRECT}, 2), ({"notes.txt": "hello"}, 0)],
@@ -141,7 +158,8 @@ def test_run_autograder_asks_for_exactly_one_python_file(tmp_path, files, found)
     document = _autograder(tmp_path, files)
     assert document == {
         "score": 0,
-        "output": f"Upload exactly one Python file (.py) with your loss_and_grad; found {found}.",
+        "output": "Upload exactly one Python file (.py) or notebook (.ipynb) with your "
+        f"loss_and_grad or fun(W); found {found}.",
     }
 
 
