@@ -1128,7 +1128,9 @@ class _FileCheck:
         own = [p for p in self.parts if p.checks == "numbers" and not p.like]
         names = {p.name for p in own}
         extra = [(v, i) for v, i in inferred if i.part not in names]
-        work = sum(1 for p in own if not p.skipped) + len(extra) + len(uninferred)
+        likes = [p for p in self.parts if p.checks == "numbers" and p.like and not p.skipped]
+        # Parts still to judge, for each one's share of the time left.
+        work = sum(1 for p in own if not p.skipped) + len(extra) + len(uninferred) + len(likes)
         credited: dict[str, tuple[Submission, Inferred]] = {}
         for part in own:
             answering = [(v, i) for v, i in inferred if i.part == part.name]
@@ -1170,7 +1172,11 @@ class _FileCheck:
             work -= 1
         for part in self.parts:
             if part.checks == "numbers" and part.like:
-                self.results[part.name] = self._like_objectives(part, credited)
+                if part.skipped:
+                    self.results[part.name] = self._plain(part, "skipped", part.skipped, {})
+                else:
+                    self.results[part.name] = self._like_objectives(part, credited, work)
+                    work -= 1
         for part in self.parts:
             if part.checks == "contract":
                 self.results[part.name] = self._contract(part)
@@ -1216,7 +1222,7 @@ class _FileCheck:
         return check.result()
 
     def _like_objectives(
-        self, part: Part, credited: dict[str, tuple[Submission, Inferred]]
+        self, part: Part, credited: dict[str, tuple[Submission, Inferred]], work: int
     ) -> PartResult:
         """A part that takes other parts' problems (stability), for ``fun(W)`` files: each
         credited function on its own problem at the part's weights, one verdict for all."""
@@ -1224,8 +1230,9 @@ class _FileCheck:
         if not sources:
             why = f"none of the parts it takes its problems from: {', '.join(part.like)}"
             return self._plain(part, "not-implemented", why, {"like": list(part.like)})
+        # The part's share of the time left, split among the functions it puts.
         results = [
-            self._judge(part, view, problem, len(sources) - k)
+            self._judge(part, view, problem, (work - 1) * len(sources) + len(sources) - k)
             for k, (_, (view, problem)) in enumerate(sources)
         ]
         failing = [r for r in results if r.verdict != "pass"]

@@ -850,7 +850,10 @@ def test_a_hostile_notebook_is_held(backend, canaries):
     run = oracle(canaries, files, *QUICK, "--sandbox", _backend(backend))
     (result,) = assert_held(run, canaries, files, hostile=[0])
     assert data.read_bytes() == b"the course's data"
-    assert result["verdict"] == "consistent", result  # fun(W) = (W @ W, 2 W): nothing more
+    # Its refused writes and process fail it (fun(W) = (W @ W, 2 W) could be only consistent).
+    assert result["verdict"] == "fail", result
+    (tampering,) = [f["message"] for f in result["findings"] if f["kind"] == "tampering"]
+    assert f"write to points-{canaries.uid}.mat at cell 4, line 3" in tampering, tampering
     output = result["submission_output"]
     assert "was not run (no shell here)" in output  # !cat: the stub, no shell
     assert "the %%bash cell was not run" in output
