@@ -88,9 +88,12 @@ def _reproduction(file: str, example: dict[str, Any]) -> list[str]:
     count = sum(len(json.dumps(example[name]).split(",")) for name in arrays)
     if count > MAX_INLINE_NUMBERS:
         return [f"  reproduce: {', '.join(arrays)} of this example are in the --json report"]
-    load = f"f = run_path({escape_controls(file, one_line=True)!r})[{example['function']!r}]"
+    load = (
+        "from runpy import run_path; "
+        f"f = run_path({escape_controls(file, one_line=True)!r})[{example['function']!r}]"
+    )
     if file.endswith(NOTEBOOK_SUFFIX):  # in the notebook itself, after its cells have run
-        load = f"f = {example['function']}  # in the notebook, after its cells"
+        load = f"f = {example['function']}  # in a cell after the notebook's own"
     values = ", ".join(f"np.array({json.dumps(example[name])})" for name in arrays)
     if len(arrays) == 1:
         call, comment = "print(f(W))", ""
@@ -100,8 +103,8 @@ def _reproduction(file: str, example: dict[str, Any]) -> list[str]:
         comment = f"  # the reference loss: {reference!r}" if reference is not None else ""
     return [
         "  reproduce:",
-        f"    import numpy as np; from runpy import run_path; {load}",
-        f"    {', '.join(arrays)}{',' if len(arrays) == 1 else ''} = {values}",
+        f"    import numpy as np; {load}",
+        f"    {', '.join(arrays)} = {values}",
         f"    {call}{comment}",
     ]
 
