@@ -751,22 +751,7 @@ def describe(case: Case, submission: Submission) -> dict[str, Any]:
             "W": _jsonable(case.W),
             "loss": case.loss,
         }
-    if submission.objective is not None:  # a fun(W) on its own data: W alone reproduces it
-        return {
-            "kind": case.kind,
-            "function": function,
-            "style": "objective",
-            "layer_sizes": case.layer_sizes,
-            "activation": case.activation,
-            "layout": submission.layout,
-            "n_samples": int(case.X.shape[0]),
-            "lam": case.lam,
-            "loss": {"submission": case.loss, "reference": case.reference_loss},
-            "blocks": case.blocks,
-            "gradient_scale": case.scale,
-            "W": _jsonable(to_layout(case.W, case.layer_sizes, submission.layout)),
-        }
-    return {
+    described = {
         "kind": case.kind,
         "function": function,
         "layer_sizes": case.layer_sizes,
@@ -778,9 +763,10 @@ def describe(case: Case, submission: Submission) -> dict[str, Any]:
         "blocks": case.blocks,
         "gradient_scale": case.scale,
         "W": _jsonable(to_layout(case.W, case.layer_sizes, submission.layout)),
-        "X": _jsonable(case.X),
-        "T": _jsonable(case.T),
     }
+    if submission.objective is not None:  # a fun(W) on its own data: W alone reproduces it
+        return {**described, "style": "objective"}
+    return {**described, "X": _jsonable(case.X), "T": _jsonable(case.T)}
 
 
 class _FileCheck:
