@@ -43,13 +43,27 @@ The objective, for :math:`n_L = 1` (sigmoid output) and :math:`n_L = K \ge 2`
 
     J(W) = -\frac{1}{N} \sum_i \sum_k T_{ik} \log P_{ik}
            + \lambda \sum_l \lVert W_l \rVert_F^2
+
+With the keyword ``output="sigmoids"`` (Coursera ML ex4) every output unit is a sigmoid
+of its own, :math:`P_{ik} = \sigma(A_{ik})`, the targets any (N, K) matrix of entries in
+[0, 1], and the data term the sum of the K units' binary cross-entropies:
+
+.. math::
+
+    J(W) = -\frac{1}{N} \sum_i \sum_k \bigl[T_{ik} \log P_{ik}
+           + (1 - T_{ik}) \log(1 - P_{ik})\bigr] + \lambda \sum_l \lVert W_l \rVert_F^2
 """
 
 from __future__ import annotations
 
 from .activations import ACTIVATIONS, relu, sigmoid, tanh
 from .layout import n_params, pack, unpack
-from .losses import binary_cross_entropy, l2_penalty, softmax_cross_entropy
+from .losses import (
+    binary_cross_entropy,
+    l2_penalty,
+    sigmoids_cross_entropy,
+    softmax_cross_entropy,
+)
 from .network import forward, loss, loss_and_grad, predict_proba
 
 __all__ = [
@@ -64,6 +78,7 @@ __all__ = [
     "predict_proba",
     "relu",
     "sigmoid",
+    "sigmoids_cross_entropy",
     "softmax_cross_entropy",
     "tanh",
     "unpack",

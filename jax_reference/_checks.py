@@ -25,6 +25,7 @@ import numpy as np
 from .activations import ACTIVATIONS
 
 __all__ = [
+    "OUTPUTS",
     "ROW_SUM_ATOL",
     "check_activation",
     "check_finite_result",
@@ -32,7 +33,9 @@ __all__ = [
     "check_inputs",
     "check_lam",
     "check_layer_sizes",
+    "check_output",
     "check_params",
+    "check_sigmoid_targets",
     "check_targets",
     "check_weights",
     "real_array",
@@ -43,6 +46,10 @@ __all__ = [
 #: sums to 1, so only float64 rounding is tolerated: summing K <= 4500 terms in [0, 1]
 #: rounds by at most K * 2**-53 < 1e-12.
 ROW_SUM_ATOL = 1e-12
+
+#: The values of the keyword ``output``: ``"auto"`` (a sigmoid for one output, a softmax
+#: for more) and ``"sigmoids"`` (Coursera ML ex4: every output unit a sigmoid of its own).
+OUTPUTS = ("auto", "sigmoids")
 
 
 def _describe(value: object) -> str:
@@ -108,6 +115,24 @@ def check_activation(activation: object) -> str:
     if activation not in ACTIVATIONS:
         raise ValueError(f"activation: expected one of {valid}; got {activation!r}")
     return activation
+
+
+def check_output(output: object) -> str:
+    """Validate the name of the output layer and its loss, one of ``OUTPUTS``.
+
+    Raises
+    ------
+    TypeError
+        Not a string.
+    ValueError
+        Not one of the names in ``OUTPUTS``.
+    """
+    valid = ", ".join(repr(name) for name in OUTPUTS)
+    if not isinstance(output, str):
+        raise TypeError(f"output: expected one of {valid}; got {_describe(output)}")
+    if output not in OUTPUTS:
+        raise ValueError(f"output: expected one of {valid}; got {output!r}")
+    return output
 
 
 def check_lam(lam: object) -> float:
@@ -300,6 +325,42 @@ def check_targets(T: object, n_samples: int, n_outputs: int) -> np.ndarray:
         raise ValueError(
             f"T: expected rows that each sum to 1 (one-hot or probability rows, within "
             f"{ROW_SUM_ATOL:g}); row {row} sums to {float(targets[row].sum())!r}"
+        )
+    return targets
+
+
+def check_sigmoid_targets(T: object, n_samples: int, n_outputs: int) -> np.ndarray:
+    """Validate the targets of ``output="sigmoids"``; return them as (N, K) float64 rows.
+
+    K = 1: the binary network's targets, as :func:`check_targets` takes them. K >= 2: shape
+    (N, K), every entry in [0, 1] (0/1 in ex4), rows summing to anything: any number of
+    units may be on. Integer labels are refused (they could not say that two are on).
+
+    Returns
+    -------
+    numpy.ndarray, shape (N, K), float64
+    """
+    if n_outputs == 1:
+        return check_targets(T, n_samples, 1).reshape(n_samples, 1)
+    array = real_array(T, "T", allow_bool=True)
+    if array.ndim != 2 or array.shape[1] != n_outputs:
+        hint = ""
+        if array.ndim == 1:  # "auto" reads labels, "sigmoids" cannot
+            hint = " (integer class labels are not accepted: pass one-hot rows, eye(K)[labels])"
+        raise ValueError(
+            f"T: expected shape (N, K) = ({n_samples}, {n_outputs}) (one row of 0/1 targets "
+            f"per sample, one column per output unit) for output='sigmoids' with K = "
+            f"{n_outputs} outputs; got shape {tuple(array.shape)}{hint}"
+        )
+    if array.shape[0] != n_samples:
+        raise ValueError(f"T: expected {n_samples} targets, one per row of X; got {array.shape[0]}")
+    targets = _float64_copy(array)
+    _check_all_finite(targets, "T")
+    outside = (targets < 0) | (targets > 1)
+    if outside.any():
+        index = _first(outside)
+        raise ValueError(
+            f"T: expected values in [0, 1]; T[{_index_text(index)}] is {targets[index]}"
         )
     return targets
 

@@ -1,5 +1,9 @@
 r"""The objective's terms: cross-entropy data terms and the L2 penalty.
 
+The data terms: one sigmoid output's binary cross-entropy, a softmax output's
+categorical one, and (Coursera ML ex4) K independent sigmoid outputs' binary
+cross-entropies summed over the units.
+
 Both data terms are computed from the logits (the output pre-activations) with
 log-sigmoid and log-softmax, never as ``log(p)`` of a rounded probability: they stay
 finite, warning-free and accurate for logits of any size float64 holds (1e3, 1e300).
@@ -17,7 +21,7 @@ from numpy.typing import ArrayLike
 
 from ._x64 import in_float64
 
-__all__ = ["binary_cross_entropy", "l2_penalty", "softmax_cross_entropy"]
+__all__ = ["binary_cross_entropy", "l2_penalty", "sigmoids_cross_entropy", "softmax_cross_entropy"]
 
 
 @in_float64
@@ -59,6 +63,49 @@ def binary_cross_entropy(a: ArrayLike, t: ArrayLike) -> jax.Array:
     log_one_minus_p = jax.nn.log_sigmoid(-a)  # log(1 - p_i)
     log_likelihood = t * log_p + (1.0 - t) * log_one_minus_p
     return -jnp.mean(log_likelihood)
+
+
+@in_float64
+def sigmoids_cross_entropy(A: ArrayLike, T: ArrayLike) -> jax.Array:
+    r"""Binary cross-entropies of K independent sigmoid outputs, summed over the units.
+
+    .. math::
+
+        J_{\text{data}} = -\frac{1}{N} \sum_{i=1}^{N} \sum_{k=1}^{K}
+            \left[ T_{ik} \log \sigma(A_{ik})
+                   + (1 - T_{ik}) \log\bigl(1 - \sigma(A_{ik})\bigr) \right]
+
+    Coursera ML ex4's output: every unit is a logistic unit of its own, a row of ``T``
+    may hold any number of 1s, and the mean is over the N samples (not the N K
+    entries). For K = 1 it is :func:`binary_cross_entropy`. Both logs come from
+    ``jax.nn.log_sigmoid``, as there, never from a rounded probability.
+
+    Parameters
+    ----------
+    A : array_like, shape (N, K)
+        Output logits, one row per sample, one column per output unit.
+    T : array_like, shape (N, K)
+        Targets in :math:`[0, 1]` (the caller validates them).
+
+    Returns
+    -------
+    jax.Array, shape (), float64
+        The sum over the K units of the mean over the N samples.
+
+    See Also
+    --------
+    manual_backprop.losses.sigmoids_cross_entropy : the numpy twin.
+    """
+    A = jnp.asarray(A, dtype=jnp.float64)
+    T = jnp.asarray(T, dtype=jnp.float64)
+    if A.ndim != 2:
+        raise ValueError(f"A: expected shape (N, K); got shape {A.shape}")
+    if T.shape != A.shape:
+        raise ValueError(f"T: expected the shape of A, {A.shape}; got shape {T.shape}")
+    log_P = jax.nn.log_sigmoid(A)  # log P_ik
+    log_one_minus_P = jax.nn.log_sigmoid(-A)  # log(1 - P_ik)
+    log_likelihood = T * log_P + (1.0 - T) * log_one_minus_P
+    return -jnp.sum(log_likelihood) / A.shape[0]
 
 
 @in_float64

@@ -11,6 +11,11 @@ Every public function validates its inputs, runs in float64 inside the scoped
 function compiled by ``jax.jit`` with ``layer_sizes`` and ``activation`` as static
 arguments, so each architecture is traced and compiled once per input shape and then
 reused.
+
+The keyword ``output`` chooses the output layer and its loss, as in ``manual_backprop``:
+``"auto"`` (a sigmoid and the binary cross-entropy for one output unit, a softmax and the
+categorical one for more) or ``"sigmoids"`` (Coursera ML ex4: every output unit a sigmoid
+of its own, the sum of their binary cross-entropies). It is a static argument too.
 """
 
 from __future__ import annotations
@@ -27,7 +32,12 @@ from . import _checks
 from ._x64 import in_float64
 from .activations import ACTIVATIONS, sigmoid
 from .layout import n_params, unpack
-from .losses import binary_cross_entropy, l2_penalty, softmax_cross_entropy
+from .losses import (
+    binary_cross_entropy,
+    l2_penalty,
+    sigmoids_cross_entropy,
+    softmax_cross_entropy,
+)
 
 __all__ = ["forward", "loss", "loss_and_grad", "predict_proba"]
 
@@ -65,8 +75,11 @@ def _forward(
     return A, Z
 
 
-def _output_loss(A_L: jax.Array, T: jax.Array) -> jax.Array:
-    """Data term of the loss: binary cross-entropy for one output, softmax's for more."""
+def _output_loss(A_L: jax.Array, T: jax.Array, output: str) -> jax.Array:
+    """Data term of the loss: binary cross-entropy for one output, softmax's for more;
+    the sum of the K units' binary cross-entropies for ``output="sigmoids"``."""
+    if output == "sigmoids":
+        return sigmoids_cross_entropy(A_L, T)
     if A_L.shape[1] == 1:
         return binary_cross_entropy(A_L[:, 0], T)
     return softmax_cross_entropy(A_L, T)
@@ -79,6 +92,7 @@ def _objective(
     layer_sizes: tuple[int, ...],
     lam: jax.Array,
     activation: str,
+    output: str,
 ) -> jax.Array:
     r"""The objective :math:`J(W)`, the single function that ``jax.grad`` differentiates.
 
@@ -87,16 +101,20 @@ def _objective(
         J(W) = J_{\text{data}}(A_L, T) + \lambda \sum_{l=1}^{L} \lVert W_l \rVert_F^2
 
     with :math:`J_{\text{data}}` the binary cross-entropy of :math:`\sigma(A_L)` when
-    :math:`n_L = 1` and the softmax cross-entropy of :math:`A_L` when :math:`n_L \ge 2`.
+    :math:`n_L = 1` and the softmax cross-entropy of :math:`A_L` when :math:`n_L \ge 2`;
+    with ``output="sigmoids"``, the sum over the units of the binary cross-entropies of
+    :math:`\sigma(A_{L,:k})`.
 
     Parameters
     ----------
     W : jax.Array, shape (n_params,)
     X : jax.Array, shape (N, n_0)
-    T : jax.Array, shape (N,) when n_L = 1, else (N, n_L) rows summing to 1
+    T : jax.Array, shape (N,) when n_L = 1, else (N, n_L) rows summing to 1;
+        (N, n_L) entries in [0, 1] for ``output="sigmoids"``
     layer_sizes : tuple of int (static)
     lam : jax.Array, shape ()
     activation : str (static)
+    output : str (static)
 
     Returns
     -------
@@ -104,7 +122,7 @@ def _objective(
     """
     params = unpack(W, layer_sizes)
     A, _ = _forward(params, X, ACTIVATIONS[activation])
-    data_term = _output_loss(A[-1], T)
+    data_term = _output_loss(A[-1], T, output)
     penalty = l2_penalty([W_l for W_l, _ in params], lam)  # biases are not penalised
     return data_term + penalty
 
@@ -149,10 +167,10 @@ class _BoundedJit:
         return self._jitted(*args)
 
 
-# layer_sizes (a tuple) and activation (a str) are static arguments: part of the cache key.
+# layer_sizes (a tuple), activation and output (str) are static arguments: part of the cache key.
 _logits_jit = _BoundedJit(_logits_of_flat, static_argnums=(2, 3))
-_loss_jit = _BoundedJit(_objective, static_argnums=(3, 5))
-_loss_and_grad_jit = _BoundedJit(jax.value_and_grad(_objective), static_argnums=(3, 5))
+_loss_jit = _BoundedJit(_objective, static_argnums=(3, 5, 6))
+_loss_and_grad_jit = _BoundedJit(jax.value_and_grad(_objective), static_argnums=(3, 5, 6))
 
 
 def _validated_logits(W: object, X: object, layer_sizes: object, activation: object) -> jax.Array:
@@ -208,14 +226,20 @@ def forward(
 
 @in_float64
 def predict_proba(
-    W: ArrayLike, X: ArrayLike, layer_sizes: Sequence[int], activation: str = "sigmoid"
+    W: ArrayLike,
+    X: ArrayLike,
+    layer_sizes: Sequence[int],
+    activation: str = "sigmoid",
+    output: str = "auto",
 ) -> NDArray[np.float64]:
     r"""Output probabilities of the network.
 
     .. math::
 
         p_i = \sigma(a_{L,i}) \quad (n_L = 1), \qquad
-        P_{ik} = \frac{e^{A_{L,ik}}}{\sum_j e^{A_{L,ij}}} \quad (n_L \ge 2)
+        P_{ik} = \frac{e^{A_{L,ik}}}{\sum_j e^{A_{L,ij}}} \quad (n_L \ge 2),
+
+    or :math:`P_{ik} = \sigma(A_{L,ik})` for ``output="sigmoids"``.
 
     Parameters
     ----------
@@ -227,12 +251,16 @@ def predict_proba(
         :math:`[n_0, \dots, n_L]`.
     activation : {"sigmoid", "relu", "tanh"}
         The hidden activation :math:`h`.
+    output : {"auto", "sigmoids"}, default "auto"
+        As in :func:`loss`.
 
     Returns
     -------
     numpy.ndarray, float64
-        Shape (N,) for a binary network (:math:`n_L = 1`): the probability of target
-        1. Shape (N, n_L) otherwise: one row of class probabilities per sample.
+        Shape (N,) for a binary network (:math:`n_L = 1`, either ``output``): the
+        probability of target 1. Shape (N, n_L) otherwise: one row of class
+        probabilities per sample, or with ``output="sigmoids"`` each unit's own
+        probability of its target being 1 (a row need not sum to 1).
 
     Raises
     ------
@@ -243,23 +271,36 @@ def predict_proba(
     --------
     manual_backprop.network.predict_proba : the numpy twin.
     """
+    output = _checks.check_output(output)
     A_L = _validated_logits(W, X, layer_sizes, activation)
     if A_L.shape[1] == 1:  # binary: probability of target 1, shape (N,)
         return np.array(sigmoid(A_L[:, 0]), dtype=np.float64)
+    if output == "sigmoids":  # K independent units, shape (N, K)
+        return np.array(sigmoid(A_L), dtype=np.float64)
     # multiclass: one row of softmax probabilities per sample, shape (N, K)
     return np.array(jax.nn.softmax(A_L, axis=1), dtype=np.float64)
 
 
 def _validated_arguments(
-    W: object, X: object, T: object, layer_sizes: object, lam: object, activation: object
-) -> tuple[jax.Array, jax.Array, jax.Array, tuple[int, ...], jax.Array, str]:
+    W: object,
+    X: object,
+    T: object,
+    layer_sizes: object,
+    lam: object,
+    activation: object,
+    output: object,
+) -> tuple[jax.Array, jax.Array, jax.Array, tuple[int, ...], jax.Array, str, str]:
     """Validate every argument of the objective and convert it to what ``_objective`` takes."""
     sizes = _checks.check_layer_sizes(layer_sizes)
     activation = _checks.check_activation(activation)
+    output = _checks.check_output(output)
     lam_value = _checks.check_lam(lam)
     W = _checks.check_weights(W, sizes, n_params(sizes))
     X = _checks.check_inputs(X, sizes[0])
-    T = _checks.check_targets(T, X.shape[0], sizes[-1])
+    if output == "sigmoids":
+        T = _checks.check_sigmoid_targets(T, X.shape[0], sizes[-1])  # (N, n_L) always
+    else:
+        T = _checks.check_targets(T, X.shape[0], sizes[-1])
     return (
         jnp.asarray(W, dtype=jnp.float64),
         jnp.asarray(X, dtype=jnp.float64),
@@ -267,6 +308,7 @@ def _validated_arguments(
         sizes,
         jnp.asarray(lam_value, dtype=jnp.float64),
         activation,
+        output,
     )
 
 
@@ -278,6 +320,7 @@ def loss(
     layer_sizes: Sequence[int],
     lam: float = 0.0,
     activation: str = "sigmoid",
+    output: str = "auto",
 ) -> float:
     r"""The regularised cross-entropy :math:`J(W)`.
 
@@ -289,6 +332,14 @@ def loss(
         J(W) = -\frac{1}{N} \sum_{i} \sum_{k} T_{ik} \log P_{ik}
                + \lambda \sum_{l} \lVert W_l \rVert_F^2 \qquad (n_L \ge 2)
 
+    and, with ``output="sigmoids"`` (Coursera ML ex4), :math:`P_{ik} = \sigma(A_{ik})`:
+
+    .. math::
+
+        J(W) = -\frac{1}{N} \sum_{i} \sum_{k} \bigl[T_{ik} \log P_{ik}
+               + (1 - T_{ik}) \log(1 - P_{ik})\bigr]
+               + \lambda \sum_{l} \lVert W_l \rVert_F^2
+
     Parameters
     ----------
     W : array_like, shape (n_params(layer_sizes),)
@@ -298,13 +349,20 @@ def loss(
     T : array_like
         Binary network: shape (N,) or (N, 1), values in [0, 1] (bool and int
         accepted). Multiclass network (:math:`n_L = K \ge 2`): shape (N, K) one-hot or
-        probability rows, or shape (N,) integer labels in 0..K-1.
+        probability rows, or shape (N,) integer labels in 0..K-1. With
+        ``output="sigmoids"`` and K >= 2: shape (N, K), entries in [0, 1] (0/1 in ex4),
+        any number of 1s per row; no labels.
     layer_sizes : sequence of int
         :math:`[n_0, \dots, n_L]`, ``L >= 1``.
     lam : float, default 0.0
         The penalty coefficient :math:`\lambda \ge 0`.
     activation : {"sigmoid", "relu", "tanh"}, default "sigmoid"
         The hidden activation :math:`h`.
+    output : {"auto", "sigmoids"}, default "auto"
+        The output layer and its loss: ``"auto"`` a sigmoid (:math:`n_L = 1`) or a
+        softmax (:math:`n_L \ge 2`); ``"sigmoids"`` :math:`n_L` independent sigmoid
+        units, the sum of their binary cross-entropies (``"auto"``'s for
+        :math:`n_L = 1`).
 
     Returns
     -------
@@ -321,7 +379,8 @@ def loss(
     loss_and_grad : the loss with its gradient.
     manual_backprop.network.loss : the numpy twin.
     """
-    value = float(_loss_jit(*_validated_arguments(W, X, T, layer_sizes, lam, activation)))
+    arguments = _validated_arguments(W, X, T, layer_sizes, lam, activation, output)
+    value = float(_loss_jit(*arguments))
     _checks.check_finite_result("loss", value)
     return value
 
@@ -334,6 +393,7 @@ def loss_and_grad(
     layer_sizes: Sequence[int],
     lam: float = 0.0,
     activation: str = "sigmoid",
+    output: str = "auto",
 ) -> tuple[float, NDArray[np.float64]]:
     r"""The loss :math:`J(W)` and its gradient :math:`\nabla_W J`, by ``jax.value_and_grad``.
 
@@ -358,7 +418,8 @@ def loss_and_grad(
     loss : the loss alone.
     manual_backprop.network.loss_and_grad : the numpy twin, with the backward pass by hand.
     """
-    value, grad = _loss_and_grad_jit(*_validated_arguments(W, X, T, layer_sizes, lam, activation))
+    arguments = _validated_arguments(W, X, T, layer_sizes, lam, activation, output)
+    value, grad = _loss_and_grad_jit(*arguments)
     value = float(value)
     grad = np.array(grad, dtype=np.float64)
     _checks.check_finite_result("loss or its gradient", value, grad)

@@ -8,7 +8,8 @@ however saturated the output is: ``log(sigmoid(a))`` is evaluated as
 Each output delta is ``dJ/dA`` for its loss. It has the famously simple form
 ``prediction - target`` only because the output non-linearity is the
 *canonical link* of the loss: sigmoid with binary cross-entropy, softmax with
-categorical cross-entropy. With any other pairing (say a sigmoid output and a
+categorical cross-entropy, K independent sigmoids with the sum of their K binary
+cross-entropies (Coursera ML ex4's output). With any other pairing (say a sigmoid output and a
 squared error) an extra factor ``sigma'(a)`` would appear; multiplying that
 factor in here would be a bug.
 
@@ -31,6 +32,8 @@ __all__ = [
     "binary_output_delta",
     "l2_penalty",
     "l2_penalty_grad",
+    "sigmoids_cross_entropy",
+    "sigmoids_output_delta",
     "softmax_cross_entropy",
     "softmax_output_delta",
 ]
@@ -96,6 +99,97 @@ def binary_output_delta(a: Array, t: Array) -> Array:
     ndarray, same shape as ``a``
     """
     return ((1.0 - t) * sigmoid(a) - t * sigmoid(-a)) / a.shape[0]  # type: ignore[no-any-return]
+
+
+def sigmoids_cross_entropy(A: Array, T: Array) -> float:
+    r"""Binary cross-entropies of K independent sigmoid outputs, summed over the units.
+
+    Coursera ML ex4's output layer: every output unit ``k`` is a logistic unit of its
+    own, :math:`P_{ik} = \sigma(A_{ik})`, and the loss adds up the K binary
+    cross-entropies, then takes the mean over the samples:
+
+    .. math::
+
+        -\frac{1}{N}\sum_{i=1}^{N}\sum_{k=1}^{K}
+            \bigl[T_{ik}\log\sigma(A_{ik}) + (1 - T_{ik})\log(1 - \sigma(A_{ik}))\bigr]
+
+    Unlike the softmax's, a row of ``T`` need not sum to 1: any 0/1 matrix (several
+    labels on, or none) is a valid target. The mean is over the N samples only, not
+    over the N K entries: :func:`binary_cross_entropy` of the whole (N, K) matrix would
+    be K times too small. For K = 1 it is :func:`binary_cross_entropy`.
+
+    Computed from the logits as :func:`binary_cross_entropy` is:
+    :math:`-\log\sigma(a) = \log(1 + e^{-a})` = ``logaddexp(0, -a)`` and
+    :math:`-\log(1 - \sigma(a)) = \log(1 + e^{a})` = ``logaddexp(0, a)``, never the
+    log of a probability, so that ``a = 1000, t = 0`` costs exactly 1000 (not
+    ``-log(0) = inf``) and ``a = 700, t = 1`` costs ``e^{-700}`` (not 0).
+
+    Parameters
+    ----------
+    A : ndarray, shape (N, K)
+        Logits of the K output units.
+    T : ndarray, shape (N, K)
+        Targets in [0, 1], one column per output unit (0/1 in ex4).
+
+    Returns
+    -------
+    float
+        The loss, >= 0.
+
+    See Also
+    --------
+    sigmoids_output_delta : its derivative with respect to ``A``.
+    jax_reference.losses.sigmoids_cross_entropy : the JAX twin.
+    """
+    # -log(sigma(A_ik)) and -log(1 - sigma(A_ik)), entry by entry, from the logits
+    minus_log_P = np.logaddexp(0.0, -A)
+    minus_log_one_minus_P = np.logaddexp(0.0, A)
+    # Terms near the largest float64 sum to inf, and a logit of +-inf gives 0 * inf =
+    # NaN: the network refuses both as an overflow, by name (as binary_cross_entropy).
+    with np.errstate(over="ignore", invalid="ignore"):
+        summed = np.sum(T * minus_log_P + (1.0 - T) * minus_log_one_minus_P)  # over i and k
+        return float(summed / A.shape[0])  # the mean over the N samples, not the N K entries
+
+
+def sigmoids_output_delta(A: Array, T: Array) -> Array:
+    r"""Output delta of :func:`sigmoids_cross_entropy`: ``dJ/dA`` for the data term.
+
+    .. math::
+
+        \delta_{ik} = \frac{\sigma(A_{ik}) - T_{ik}}{N}
+                    = \frac{(1 - T_{ik})\,\sigma(A_{ik}) - T_{ik}\,\sigma(-A_{ik})}{N}
+
+    Valid only for independent sigmoid output units paired with the sum of their
+    binary cross-entropies. Each logit ``A_ik`` enters one term of the sum only, so
+    entry ``(i, k)`` is :func:`binary_output_delta`'s formula for that unit alone:
+    :math:`\sigma'(a) = \sigma(a)(1 - \sigma(a))` cancels against the loss's
+    :math:`1 / (p (1 - p))` (the sigmoid is the canonical link of the Bernoulli
+    likelihood). So ``sigma'(A)`` is NOT multiplied in (that would be the
+    ``extra-output-derivative`` mistake), and neither is a Jacobian across the units:
+    unlike the softmax's, no unit's probability depends on another unit's logit. The
+    division is by N (the loss is a mean over samples), not by N K.
+
+    The second form is the one computed, for the reason given in
+    :func:`binary_output_delta`: where a unit is confidently right (``T_ik = 1`` and
+    ``sigma(A_ik)`` rounds to 1), ``-sigma(-A_ik)`` keeps every digit that
+    ``sigma(A_ik) - 1`` would lose.
+
+    Parameters
+    ----------
+    A : ndarray, shape (N, K)
+        Logits.
+    T : ndarray, shape (N, K)
+        Targets in [0, 1].
+
+    Returns
+    -------
+    ndarray, shape (N, K)
+
+    See Also
+    --------
+    sigmoids_cross_entropy : the loss it differentiates.
+    """
+    return ((1.0 - T) * sigmoid(A) - T * sigmoid(-A)) / A.shape[0]  # type: ignore[no-any-return]
 
 
 class _SoftmaxParts(NamedTuple):

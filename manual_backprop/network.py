@@ -19,8 +19,16 @@ the notation)::
     A_l = Z_{l-1} @ W_l + b_l              l = 1 .. L
     Z_l = h(A_l)                           l = 1 .. L-1  (hidden layers)
     output: sigmoid(A_L) if n_L == 1, else softmax(A_L) row by row
+            (output="auto"); with output="sigmoids", sigmoid(A_L) entry by entry
 
     J(W) = cross-entropy(A_L, T) + lam * sum_l ||W_l||_F^2
+
+The keyword ``output`` chooses the output layer and its loss. ``"auto"`` (the
+default) is SPEC section 1's: one sigmoid unit with the binary cross-entropy, or K >= 2
+softmax units with the categorical one. ``"sigmoids"`` is Coursera ML ex4's: K
+independent sigmoid units with the sum of their K binary cross-entropies
+(:func:`manual_backprop.losses.sigmoids_cross_entropy`), whose targets are any (N, K)
+matrix of 0/1 (or [0, 1]) entries; for K = 1 it is the binary case of ``"auto"``.
 
 See Also
 --------
@@ -36,6 +44,11 @@ from numpy.typing import NDArray
 from scipy.special import softmax
 
 from manual_backprop._checks import (
+    _as_float_array,
+    _describe,
+    _first,
+    _index_text,
+    _require_finite,
     check_activation,
     check_finite_result,
     check_inputs,
@@ -51,6 +64,8 @@ from manual_backprop.losses import (
     binary_output_delta,
     l2_penalty,
     l2_penalty_grad,
+    sigmoids_cross_entropy,
+    sigmoids_output_delta,
     softmax_cross_entropy,
     softmax_output_delta,
 )
@@ -66,6 +81,9 @@ __all__ = [
 
 Array = NDArray[np.float64]
 Params = list[tuple[Array, Array]]
+
+#: The values of the keyword ``output``: SPEC's output chosen by n_L, or ex4's K sigmoids.
+OUTPUTS = ("auto", "sigmoids")
 
 
 def _forward(params: Params, X: Array, h: Callable[..., Array]) -> tuple[list[Array], list[Array]]:
@@ -100,14 +118,19 @@ def _forward(params: Params, X: Array, h: Callable[..., Array]) -> tuple[list[Ar
     return A, Z
 
 
-def _output_loss(A_L: Array, T: Array) -> float:
-    """Data term of the loss: binary cross-entropy for one output, softmax's for more."""
+def _output_loss(A_L: Array, T: Array, output: str) -> float:
+    """Data term of the loss: binary cross-entropy for one output, softmax's for more;
+    the sum of the K units' binary cross-entropies for ``output="sigmoids"``."""
+    if output == "sigmoids":
+        return sigmoids_cross_entropy(A_L, T)
     if A_L.shape[1] == 1:
         return binary_cross_entropy(A_L, T)
     return softmax_cross_entropy(A_L, T)
 
 
-def _objective(params: Params, X: Array, T: Array, lam: float, activation: str) -> float:
+def _objective(
+    params: Params, X: Array, T: Array, lam: float, activation: str, output: str
+) -> float:
     r"""The objective :math:`J(W)`: the data term of the output plus the penalty.
 
     .. math::
@@ -115,20 +138,23 @@ def _objective(params: Params, X: Array, T: Array, lam: float, activation: str) 
         J(W) = J_{\text{data}}(A_L, T) + \lambda \sum_{l=1}^{L} \lVert W_l \rVert_F^2
     """
     A, _ = _forward(params, X, ACTIVATIONS[activation])
-    data_term = _output_loss(A[-1], T)
+    data_term = _output_loss(A[-1], T, output)
     penalty = l2_penalty([W_l for W_l, _ in params], lam)  # biases are not penalised
     return data_term + penalty
 
 
-def _output_delta(A_L: Array, T: Array) -> Array:
-    """``delta_L = dJ/dA_L`` of the data term: ``(p - t) / N`` or ``(P - T) / N``."""
+def _output_delta(A_L: Array, T: Array, output: str) -> Array:
+    """``delta_L = dJ/dA_L`` of the data term: ``(p - t) / N`` or ``(P - T) / N``, with
+    ``P = sigma(A_L)`` entry by entry for ``output="sigmoids"`` (the same canonical link)."""
+    if output == "sigmoids":
+        return sigmoids_output_delta(A_L, T)
     if A_L.shape[1] == 1:
         return binary_output_delta(A_L, T)
     return softmax_output_delta(A_L, T)
 
 
 def _backprop(
-    params: Params, X: Array, T: Array, lam: float, activation: str
+    params: Params, X: Array, T: Array, lam: float, activation: str, output: str
 ) -> tuple[float, Params]:
     r"""Forward pass, loss and backward pass: ``J`` and ``[(dJ/dW_l, dJ/db_l)]``.
 
@@ -146,9 +172,9 @@ def _backprop(
     h, h_prime = ACTIVATIONS[activation], DERIVATIVES[activation]
     # Forward pass, keeping every A_l and Z_l (lists from 0: A_l is A[l - 1], Z_l is Z[l]).
     A, Z = _forward(params, X, h)
-    J = _output_loss(A[-1], T) + l2_penalty([W_l for W_l, _ in params], lam)
+    J = _output_loss(A[-1], T, output) + l2_penalty([W_l for W_l, _ in params], lam)
     # delta_L = (P - T) / N
-    delta = _output_delta(A[-1], T)
+    delta = _output_delta(A[-1], T, output)
     grads: Params = []
     # Backward pass, from the output layer down to the first.
     for l in range(len(params), 0, -1):
@@ -201,7 +227,11 @@ def forward(W: Array, X: Array, layer_sizes: Sequence[int], activation: str = "s
 
 
 def predict_proba(
-    W: Array, X: Array, layer_sizes: Sequence[int], activation: str = "sigmoid"
+    W: Array,
+    X: Array,
+    layer_sizes: Sequence[int],
+    activation: str = "sigmoid",
+    output: str = "auto",
 ) -> Array:
     """Output probabilities of the network.
 
@@ -209,20 +239,27 @@ def predict_proba(
     ----------
     W, X, layer_sizes, activation
         As in :func:`forward`.
+    output : {"auto", "sigmoids"}, default "auto"
+        As in :func:`loss`.
 
     Returns
     -------
     ndarray, shape (N,) or (N, K)
-        Binary output (``n_L == 1``): ``p_i``, the probability of target 1.
-        Multiclass: ``P_ik``, the softmax of the logits, rows summing to 1.
+        Binary output (``n_L == 1``, either ``output``): ``p_i``, the probability of
+        target 1. Multiclass (``"auto"``): ``P_ik``, the softmax of the logits, rows
+        summing to 1. ``"sigmoids"`` with K >= 2: ``P_ik = sigma(A_ik)``, each unit's
+        own probability of its target being 1; a row need not sum to 1.
 
     See Also
     --------
     jax_reference.predict_proba
     """
+    output = _check_output(output)
     A_L = _validated_logits(W, X, layer_sizes, activation)
     if A_L.shape[1] == 1:  # binary: probability of target 1, shape (N,)
         return sigmoid(A_L[:, 0])
+    if output == "sigmoids":  # K independent units: sigma(A_ik), shape (N, K)
+        return sigmoid(A_L)
     # multiclass: one row of softmax probabilities per sample, shape (N, K); logits
     # more than ~1.8e308 apart overflow the shift, and the rows are right all the same
     with np.errstate(over="ignore"):
@@ -249,17 +286,64 @@ def predict(W: Array, X: Array, layer_sizes: Sequence[int], activation: str = "s
     return np.argmax(A_L, axis=1)
 
 
+def _check_output(output: Any) -> str:
+    """Return ``output`` if it is one of :data:`OUTPUTS`."""
+    valid = ", ".join(map(repr, OUTPUTS))
+    if not isinstance(output, str):
+        raise TypeError(f"output: expected one of {valid}; got {_describe(output)}")
+    if output not in OUTPUTS:
+        raise ValueError(f"output: expected one of {valid}; got {output!r}")
+    return output
+
+
+def _check_sigmoid_targets(T: Any, n_samples: int, n_outputs: int) -> Array:
+    """Return the targets of ``output="sigmoids"`` as a float64 matrix of shape (N, K).
+
+    K = 1: exactly the binary output's targets (``check_targets``). K >= 2: a matrix
+    of shape (N, K), entries in [0, 1], rows summing to anything (not only one-hot);
+    integer labels are refused, since they could not say that two units are on.
+    """
+    if n_outputs == 1:
+        return check_targets(T, n_samples, 1)
+    targets = _as_float_array(T, "T", allow_bool=True)
+    if targets.ndim != 2 or targets.shape[1] != n_outputs:
+        labels = ""
+        if targets.ndim == 1:  # say why labels, accepted by "auto", are refused here
+            labels = " (integer class labels are not accepted: pass one-hot rows, eye(K)[labels])"
+        raise ValueError(
+            f"T: expected shape (N, K) = ({n_samples}, {n_outputs}) (one row of 0/1 targets "
+            f"per sample, one column per output unit) for output='sigmoids' with K = "
+            f"{n_outputs} outputs; got shape {targets.shape}{labels}"
+        )
+    if targets.shape[0] != n_samples:
+        raise ValueError(
+            f"T: expected {n_samples} targets, one per row of X; got {targets.shape[0]}"
+        )
+    _require_finite(targets, "T")
+    outside = (targets < 0.0) | (targets > 1.0)
+    if np.any(outside):
+        index = _first(outside)
+        raise ValueError(
+            f"T: expected values in [0, 1]; T[{_index_text(index)}] is {targets[index]}"
+        )
+    return targets
+
+
 def _validated_arguments(
-    W: Any, X: Any, T: Any, layer_sizes: Any, lam: Any, activation: Any
-) -> tuple[tuple[int, ...], Params, Array, Array, float, str]:
+    W: Any, X: Any, T: Any, layer_sizes: Any, lam: Any, activation: Any, output: Any
+) -> tuple[tuple[int, ...], Params, Array, Array, float, str, str]:
     """Validate every argument of the objective; ``T`` comes back as an (N, n_L) matrix."""
     lam = check_lam(lam)
     sizes = check_layer_sizes(layer_sizes)
     activation = check_activation(activation, tuple(ACTIVATIONS))
+    output = _check_output(output)
     W = check_weights(W, _n_params(sizes))
     X = check_inputs(X, sizes[0])
-    T = check_targets(T, X.shape[0], sizes[-1])
-    return sizes, _unpack(W, sizes), X, T, lam, activation
+    if output == "sigmoids":
+        T = _check_sigmoid_targets(T, X.shape[0], sizes[-1])
+    else:
+        T = check_targets(T, X.shape[0], sizes[-1])
+    return sizes, _unpack(W, sizes), X, T, lam, activation, output
 
 
 def loss(
@@ -269,6 +353,7 @@ def loss(
     layer_sizes: Sequence[int],
     lam: float = 0.0,
     activation: str = "sigmoid",
+    output: str = "auto",
 ) -> float:
     r"""Regularised cross-entropy of the network.
 
@@ -280,6 +365,14 @@ def loss(
         J(W) = -\frac{1}{N}\sum_{i}\sum_k T_{ik}\log P_{ik}
                + \lambda\sum_l\lVert W_l\rVert_F^2                 \quad (n_L \ge 2)
 
+    and, with ``output="sigmoids"`` (Coursera ML ex4), :math:`P_{ik} = \sigma(A_{ik})`
+    for every unit on its own:
+
+    .. math::
+
+        J(W) = -\frac{1}{N}\sum_{i}\sum_k\bigl[T_{ik}\log P_{ik}
+               + (1-T_{ik})\log(1-P_{ik})\bigr] + \lambda\sum_l\lVert W_l\rVert_F^2
+
     Parameters
     ----------
     W : ndarray, shape (n_params,)
@@ -288,13 +381,19 @@ def loss(
         Inputs, one sample per row.
     T : ndarray, shape (N,), (N, 1) or (N, K)
         Binary: targets in [0, 1]. Multiclass: one-hot rows, or integer labels
-        in ``0 .. K-1``.
+        in ``0 .. K-1``. ``output="sigmoids"`` with K >= 2: shape (N, K), entries in
+        [0, 1] (0/1 in ex4), any number of 1s per row; no integer labels.
     layer_sizes : sequence of int
         ``[n_0, n_1, ..., n_L]``.
     lam : float, default 0
         Strength of the L2 penalty on the weights (never the biases).
     activation : {"sigmoid", "relu", "tanh"}, default "sigmoid"
         Hidden-layer activation ``h``.
+    output : {"auto", "sigmoids"}, default "auto"
+        The output layer and its loss. ``"auto"``: a sigmoid and the binary
+        cross-entropy for ``n_L == 1``, a softmax and the categorical cross-entropy
+        for ``n_L >= 2``. ``"sigmoids"``: ``n_L`` independent sigmoid units and the sum
+        of their binary cross-entropies (the same as ``"auto"`` for ``n_L == 1``).
 
     Returns
     -------
@@ -304,9 +403,11 @@ def loss(
     --------
     jax_reference.loss
     """
-    _, params, X, T, lam, activation = _validated_arguments(W, X, T, layer_sizes, lam, activation)
+    _, params, X, T, lam, activation, output = _validated_arguments(
+        W, X, T, layer_sizes, lam, activation, output
+    )
     with np.errstate(over="ignore", invalid="ignore"):  # overflow is refused just below
-        J = _objective(params, X, T, lam, activation)
+        J = _objective(params, X, T, lam, activation, output)
     check_finite_result(J)
     return J
 
@@ -318,6 +419,7 @@ def loss_and_grad(
     layer_sizes: Sequence[int],
     lam: float = 0.0,
     activation: str = "sigmoid",
+    output: str = "auto",
 ) -> tuple[float, Array]:
     r"""Loss and its gradient by backpropagation, the whole batch at once.
 
@@ -332,9 +434,12 @@ def loss_and_grad(
         \frac{\partial J}{\partial W_l} = Z_{l-1}^\top \delta_l + 2\lambda W_l,
         \qquad \frac{\partial J}{\partial b_l} = \sum_i (\delta_l)_{i,:}
 
+    where ``P`` is the sigmoid, the softmax, or (``output="sigmoids"``) the sigmoid
+    of every logit: each output paired with its own loss, ``delta_L`` has the same form.
+
     Parameters
     ----------
-    W, X, T, layer_sizes, lam, activation
+    W, X, T, layer_sizes, lam, activation, output
         As in :func:`loss`.
 
     Returns
@@ -356,9 +461,13 @@ def loss_and_grad(
     manual_backprop.Objective : the same numbers, fast, for fixed data.
     jax_reference.loss_and_grad : the same numbers from ``jax.value_and_grad``.
     """
-    _, params, X, T, lam, activation = _validated_arguments(W, X, T, layer_sizes, lam, activation)
+    _, params, X, T, lam, activation, output = _validated_arguments(
+        W, X, T, layer_sizes, lam, activation, output
+    )
+    # The plain vectorised backpropagation for every output: loss_and_grad never routes
+    # to the engine (manual_backprop.Objective), which knows only output="auto".
     with np.errstate(over="ignore", invalid="ignore"):  # overflow is refused just below
-        J, grads = _backprop(params, X, T, lam, activation)
+        J, grads = _backprop(params, X, T, lam, activation, output)
     grad = pack(grads)  # the canonical layout of W
     check_finite_result(J, grad)
     return J, grad
@@ -371,6 +480,7 @@ def loss_and_grad_per_sample(
     layer_sizes: Sequence[int],
     lam: float = 0.0,
     activation: str = "sigmoid",
+    output: str = "auto",
 ) -> tuple[float, Array]:
     r"""Loss and gradient by the exercise's backpropagation, one sample at a time.
 
@@ -380,7 +490,8 @@ def loss_and_grad_per_sample(
 
     1. Forward propagate ``x_n``: every unit's input ``a_j`` and output
        ``z_j = h(a_j)``.
-    2. Evaluate the output deltas :math:`\delta_k = y_k(x_n) - t_{nk}`.
+    2. Evaluate the output deltas :math:`\delta_k = y_k(x_n) - t_{nk}` (the same
+       form for each output and its own loss: sigmoid, softmax, or K sigmoids).
     3. Backpropagate: :math:`\delta_j = h'(a_j) \sum_k w_{kj} \delta_k`.
     4. Derivatives of this sample's loss:
        :math:`\partial E_n / \partial w_{ji} = \delta_j z_i` (and
@@ -392,7 +503,7 @@ def loss_and_grad_per_sample(
 
     Parameters
     ----------
-    W, X, T, layer_sizes, lam, activation
+    W, X, T, layer_sizes, lam, activation, output
         As in :func:`loss`.
 
     Returns
@@ -404,8 +515,8 @@ def loss_and_grad_per_sample(
     --------
     loss_and_grad : the same numbers, the whole batch at once.
     """
-    sizes, params, X, T, lam, activation = _validated_arguments(
-        W, X, T, layer_sizes, lam, activation
+    sizes, params, X, T, lam, activation, output = _validated_arguments(
+        W, X, T, layer_sizes, lam, activation, output
     )
     h, h_prime = ACTIVATIONS[activation], DERIVATIVES[activation]
     n_layers = len(params)
@@ -424,11 +535,11 @@ def loss_and_grad_per_sample(
                 if l < n_layers:
                     z.append(h(a[-1]))
             y_logits, t_row = a[-1][np.newaxis], t_n[np.newaxis]  # a batch of one
-            data_loss += _output_loss(y_logits, t_row)
+            data_loss += _output_loss(y_logits, t_row, output)
 
             # Step 2: output deltas y_k(x_n) - t_nk (a batch of one: no 1/N here).
             delta: list[Array] = [np.empty(0)] * n_layers
-            delta[-1] = _output_delta(y_logits, t_row)[0]
+            delta[-1] = _output_delta(y_logits, t_row, output)[0]
 
             # Step 3: backpropagate, delta_j = h'(a_j) * sum_k w_kj delta_k.
             for l in range(n_layers - 1, 0, -1):
