@@ -80,11 +80,14 @@ def complex_loss(
     layer_sizes: Sequence[int],
     lam: float,
     activation: str,
+    output: str = "auto",
 ) -> complex:
     """The regularised cross-entropy of SPEC section 1 at complex weights.
 
     ``T`` must already be a matrix: (N, 1) targets for one output, (N, K)
-    rows for several.
+    rows for several. ``output="sigmoids"`` (Coursera ML ex4) takes every output
+    unit as a sigmoid of its own: the binary cross-entropy summed over the K
+    columns, the same expression as for one output.
     """
     h = _HIDDEN[activation]
     Z: Complex = X.astype(np.complex128)
@@ -98,7 +101,7 @@ def complex_loss(
         A = Z @ W_l + b_l
         Z = h(A) if l < n_layers else A
     N = X.shape[0]
-    if layer_sizes[-1] == 1:
+    if layer_sizes[-1] == 1 or output == "sigmoids":  # summed over the K columns
         data = -np.sum(T * _log_sigmoid(Z) + (1.0 - T) * _log_sigmoid(-Z)) / N
     else:
         log_P = _log_softmax(Z)
@@ -115,6 +118,8 @@ def complex_step_directional(
     lam: float,
     activation: str,
     step: float,
+    output: str = "auto",
 ) -> float:
     """``grad J(W) . direction`` by one complex evaluation."""
-    return complex_loss(W + 1j * step * direction, X, T, layer_sizes, lam, activation).imag / step
+    W_complex = W + 1j * step * direction
+    return complex_loss(W_complex, X, T, layer_sizes, lam, activation, output).imag / step
