@@ -7,14 +7,18 @@ numbers it reproduces; the variant's switches name the mistake.
 
 The switches, in the exercise's notation::
 
+    A_l    = Z_{l-1} W_l + u_l b_l     u_l = 1, or h(1) for l > 1 if bias_unit_activated
     J      = data_scale * CE(A_L, T) + loss_penalty * lam * sum_l ||W_l||^2  (+ ||b_l||^2)
-    delta_L = data_scale * (P - T) / N  (times P (1 - P) if output_derivative; negated for sign)
+             (CE with log(p + log_eps), log(1 - p + log_eps) if log_eps > 0)
+    delta_L = data_scale * (P - T) / N  (times P (1 - P) if output_derivative; negated for sign;
+              the derivative of the log_eps loss if log_eps_gradient)
     delta_l = h'(A_l) * (delta_{l+1} W_{l+1}^T)    h'(A_l), h'(Z_l), A_l(1 - A_l), or 1
     dJ/dW_l = Z_{l-1}^T delta_l + grad_penalty * lam * W_l
-    dJ/db_l = sum_i delta_l[i]   (or the mean, or the last sample's)
+    dJ/db_l = u_l sum_i delta_l[i]   (or the mean, or the last sample's)
 
 and the flat vector read and written in a layout of :mod:`.layouts`, or in
-``"column-major"``: canonical, but each ``W_l`` flattened column by column.
+``"column-major"``: canonical, but each ``W_l`` flattened column by column;
+or, with ``gradient_is_parameters``, the vector received returned as the gradient.
 """
 
 from collections.abc import Callable, Sequence
@@ -40,9 +44,11 @@ __all__ = ["MISTAKES", "Variant", "read_vector", "write_vector"]
 Array = NDArray[np.float64]
 
 #: Every mistake the diagnosis can name: (name, step of the exercise, explanation).
-#: The explanations use the exercise's notation. Two have no switch of
-#: :class:`Variant`: the diagnosis recognises ``wrong-activation`` and
-#: ``unstable-loss`` by their signatures.
+#: The explanations use the exercise's notation. Three have no switch of
+#: :class:`Variant`: the diagnosis recognises ``wrong-activation``,
+#: ``block-scaled`` and ``unstable-loss`` by their signatures; ``log-epsilon``
+#: has switches, but the diagnosis compares its loss more finely than the
+#: others' (:mod:`.diagnosis`).
 MISTAKES: dict[str, tuple[str, str]] = {
     "bias-regularized": (
         "1.c loss / 1.d gradient",
@@ -120,6 +126,31 @@ MISTAKES: dict[str, tuple[str, str]] = {
         "1.d gradient / 2a backprop",
         "dJ/db_l is not the sum over samples of delta_l (it is their mean, or one sample's)",
     ),
+    "bias-unit-not-one": (
+        "2a backprop",
+        "the bias unit of every layer after the first is h(1) (sigmoid(1) ~ 0.731), not 1: "
+        "the column of ones was prepended before the activation was applied, so "
+        "A_l = Z_{l-1} W_l + h(1) b_l and dJ/db_l = h(1) sum_i delta_l[i]; the bias input "
+        "is the constant 1 in every layer",
+    ),
+    "gradient-is-parameters": (
+        "1.d gradient",
+        "the returned gradient is the parameter vector W itself (a placeholder where "
+        "backpropagation should be): return dJ/dW, laid out like W",
+    ),
+    "block-scaled": (
+        "1.d gradient / 2a backprop",
+        "some blocks of the gradient are a constant multiple of the right ones (a stray "
+        "factor in a dJ/dW_l or dJ/db_l): each is exactly Z_{l-1}^T delta_l + 2 lam W_l, "
+        "resp. sum_i delta_l[i], with no other factor",
+    ),
+    "log-epsilon": (
+        "1.c loss",
+        "the loss takes log(p + eps) and log(1 - p + eps) (log(P + eps) for the softmax) to "
+        "avoid log(0), which moves J by about eps / p on every sample; compute it from the "
+        "logits instead (log(1 + exp(-a)) with np.logaddexp, log-softmax with the max "
+        "subtracted), which never takes log(0)",
+    ),
     "unstable-loss": (
         "1.c loss",
         "the loss is computed from p = sigmoid(a) (or exp(a) without subtracting the largest "
@@ -139,6 +170,8 @@ _FACTORS: dict[str, Callable[[int], float]] = {
     "1/N": lambda n: 1.0 / n,
     "1/(2N)": lambda n: 0.5 / n,
     "2/N": lambda n: 2.0 / n,
+    "N": lambda n: float(n),  # the penalty added inside the per-sample loop
+    "2N": lambda n: 2.0 * n,
 }
 _VECTOR_LAYOUTS = (*LAYOUTS, "column-major")
 
@@ -158,6 +191,10 @@ class Variant:
     bias_gradient: str = "sum"  # "mean" or "last"
     read_layout: str = "canonical"
     write_layout: str = "canonical"
+    bias_unit_activated: bool = False  # layers after the first see h(1) as their bias input
+    gradient_is_parameters: bool = False  # the vector received is returned as the gradient
+    log_eps: float = 0.0  # the loss takes log(p + log_eps), log(1 - p + log_eps)
+    log_eps_gradient: bool = False  # the output delta is that loss's derivative, not p - t
 
     def mistakes(self, checked: str = "canonical") -> list[str]:
         """The names of the mistakes this variant makes, in :data:`MISTAKES` order.
@@ -185,6 +222,12 @@ class Variant:
             names.add("extra-output-derivative")
         if self.bias_gradient != "sum":
             names.add("bias-gradient-not-summed")
+        if self.bias_unit_activated:
+            names.add("bias-unit-not-one")
+        if self.gradient_is_parameters:
+            names.add("gradient-is-parameters")
+        if self.log_eps > 0:
+            names.add("log-epsilon")
         pair = (self.read_layout, self.write_layout)
         if pair == (checked, "column-major") and checked == "canonical":
             names.add("transposed-weight-gradient")
@@ -221,9 +264,13 @@ class Variant:
         params = read_vector(sent, layer_sizes, self.read_layout)
         n = X.shape[0]
         h, h_prime = ACTIVATIONS[activation], DERIVATIVES[activation]
+        # The bias input of each layer: 1, or h(1) after the first if it was activated.
+        unit = [1.0] + [float(h(np.ones(1))[0]) if self.bias_unit_activated else 1.0] * (
+            len(params) - 1
+        )
         A, Z = [], [X]
         for l, (W_l, b_l) in enumerate(params, start=1):
-            A.append(Z[-1] @ W_l + b_l)
+            A.append(Z[-1] @ W_l + unit[l - 1] * b_l)
             if l < len(params):
                 Z.append(h(A[-1]))
         T_matrix = T.reshape(n, -1)
@@ -236,6 +283,10 @@ class Variant:
             data = softmax_cross_entropy(A[-1], T_matrix)
             delta = softmax_output_delta(A[-1], T_matrix)
             P = np.exp(log_softmax(A[-1], axis=1))
+        if self.log_eps > 0:
+            data, eps_delta = _log_epsilon(A[-1], T_matrix, self.log_eps)
+            if self.log_eps_gradient:
+                delta = eps_delta
         if self.output_derivative:
             delta = delta * P * (1.0 - P)
         if self.sign == "output-delta":
@@ -260,6 +311,7 @@ class Variant:
                 G_b = delta.mean(axis=0)
             else:  # "last": overwritten by each sample in turn
                 G_b = delta[-1].copy()
+            G_b = unit[l - 1] * G_b
             if self.bias_penalty:
                 G_b = G_b + grad_factor * lam * b_l
             grads.append((G_W, G_b))
@@ -275,7 +327,30 @@ class Variant:
         grad = write_vector(grads[::-1], layer_sizes, self.write_layout)
         if self.sign == "gradient":
             grad = -grad
+        if self.gradient_is_parameters:
+            grad = np.array(sent, dtype=np.float64)
         return J, grad
+
+
+def _log_epsilon(a: Array, T: Array, eps: float) -> tuple[float, Array]:
+    """The cross-entropy with ``eps`` inside its logs, and its derivative in the logits.
+
+    Binary: ``-mean(t log(p + eps) + (1 - t) log(1 - p + eps))`` with ``1 - p``
+    taken as ``sigmoid(-a)``; multiclass: ``-mean(sum_k T_k log(P_k + eps))``.
+    The derivative, with ``w_k = T_k P_k / (P_k + eps)``, is
+    ``(P_j sum_k w_k - w_j) / N`` (``(p - t) / N`` when ``eps`` is 0).
+    """
+    n = a.shape[0]
+    if a.shape[1] == 1:
+        p, q = expit(a), expit(-a)
+        data = -float(np.mean(T * np.log(p + eps) + (1.0 - T) * np.log(q + eps)))
+        # d/da of -[t log(p + eps) + (1 - t) log(q + eps)], with dp/da = p q = -dq/da
+        delta = -(T * p * q / (p + eps) - (1.0 - T) * p * q / (q + eps)) / n
+        return data, delta
+    P = np.exp(log_softmax(a, axis=1))
+    data = -float(np.sum(T * np.log(P + eps))) / n
+    w = T * P / (P + eps)
+    return data, (P * w.sum(axis=1, keepdims=True) - w) / n
 
 
 def _derivative_formula(a: Array, activation: str) -> Array:
