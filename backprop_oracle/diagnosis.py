@@ -110,23 +110,26 @@ UNSTABLE_LOGIT = 12.0
 # The eps students put inside the logs of the cross-entropy (log(p + eps)).
 LOG_EPSILONS = (1e-15, 1e-12, 1e-10, 1e-9, 1e-8, 1e-7, 1e-5)
 # log(p + eps) moves the loss by dJ_eps = -mean(log1p(eps / p)) ~ -eps mean(1/p):
-# on the diagnostic problems (p between ~0.05 and ~0.95), ~1e-15 to ~1e-4 of J,
-# mostly below MATCH_RTOL, so it is compared on its own: the submission's
-# difference from the reference's loss, dJ, must be the candidate's dJ_eps to
-# within LOG_EPSILON_BAND of it, plus the loss's own rounding
-# (OWN_LOSS_RTOL = 1e-13 of J: a loss is a sum of positive terms, accurate to
-# ~1e-14; a student's 1 - p adds ~eps / (1 - p) <= 2e-15 per sample). dJ_eps is
-# linear in eps to 1e-4 of itself here (eps / p <= 2e-4), and the candidates are
-# a factor of 10 or more apart, so a 10% band holds exactly one of them (its
-# neighbours miss it by 9 times the band or more). The reference (dJ = 0) must
-# fail the same comparison on some problem, so an eps whose dJ_eps is within
-# rounding (1e-15: ~1e-15 of J) is never claimed: it shows only at saturated
-# logits, where it is the unstable-loss (clipping p gives the same numbers).
+# on the diagnostic problems (p between ~0.05 and ~0.95) by ~1e-15 to ~1e-4 of J,
+# mostly below MATCH_RTOL, so the loss is compared on its own here: the
+# submission's difference from the reference's loss must be the candidate's
+# dJ_eps (computed exactly, by a Variant) to within LOG_EPSILON_BAND of it, plus
+# the loss's own rounding, OWN_LOSS_RTOL = 1e-13 of J (a loss is a sum of
+# positive terms, accurate to ~1e-14; a student's 1 - p adds ~eps / (1 - p),
+# 2e-15 at most here, per sample). The candidates are a factor of 10 or more
+# apart and dJ_eps grows in proportion to eps while eps / p is small (below 2e-4
+# on the diagnostic problems; an ordinary counterexample has p >= 6e-6, so eps / p
+# <= 0.02 for all but 1e-5, whose neighbour is 100 times smaller): a 10% band
+# holds exactly one of them, and the next ones miss it by 9 times the band or
+# more. The reference (dJ = 0) must fail the same comparison on some
+# observation, so an eps whose dJ_eps is rounding (1e-15: ~1e-15 of J) is never
+# claimed: it shows only at saturated logits, where it is the unstable-loss
+# (clipping p to [1e-15, 1 - 1e-15] gives the same numbers there).
 LOG_EPSILON_BAND = 0.1
 
 # The factors block-scaled recognises: the constants a student writes by
-# mistake (2 from a square's derivative, 4 for 1/m, 1/2 from a 1/2 the loss does
-# not have, -1 from a sign, 0 for a block never filled in), up to 10 and 1/10.
+# mistake (2 from a square's derivative, 4 for 1 in 4./m, 1/2 from a 1/2 the loss
+# does not have, -1 from a sign, 0 for a block never filled in), up to 10 and 1/10.
 # A block's factor is fitted over every observation by least squares, taken to
 # the nearest of these, and must then reproduce the block to MATCH_RTOL of the
 # gradient's size on every observation (MATCH_RTOL's reasoning: the right factor
@@ -439,7 +442,7 @@ def diagnose(
     kinds = [k for k in ("binary", "multiclass") if any(_kind(s) == k for s in observations)]
     joint = _explain(observations, counter, layout, activation, failures)
     if joint.found or len(kinds) < 2:
-        output = kinds[0] if len(kinds) == 1 else "both"
+        output = kinds[0] if len(kinds) == 1 else outputs  # the family's, if nothing answered
         if joint.found:
             return [_diagnosis(item, output) for item in joint.found]
         return [_unexplained(joint, output)]

@@ -141,8 +141,8 @@ MISTAKES: dict[str, tuple[str, str]] = {
     "block-scaled": (
         "1.d gradient / 2a backprop",
         "some blocks of the gradient are a constant multiple of the right ones (a stray "
-        "factor in a dJ/dW_l or dJ/db_l): each is exactly Z_{l-1}^T delta_l + 2 lam W_l, "
-        "resp. sum_i delta_l[i], with no other factor",
+        "factor in a dJ/dW_l or dJ/db_l): dJ/dW_l is exactly Z_{l-1}^T delta_l + 2 lam W_l "
+        "and dJ/db_l exactly sum_i delta_l[i], with no other factor",
     ),
     "log-epsilon": (
         "1.c loss",
