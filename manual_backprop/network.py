@@ -82,8 +82,8 @@ __all__ = [
 Array = NDArray[np.float64]
 Params = list[tuple[Array, Array]]
 
-#: The values of the keyword ``output``: SPEC's output chosen by n_L, or ex4's K sigmoids.
-OUTPUTS = ("auto", "sigmoids")
+# The values of the keyword ``output``: SPEC's output chosen by n_L, or ex4's K sigmoids.
+_OUTPUTS = ("auto", "sigmoids")
 
 
 def _forward(params: Params, X: Array, h: Callable[..., Array]) -> tuple[list[Array], list[Array]]:
@@ -278,7 +278,10 @@ def predict(W: Array, X: Array, layer_sizes: Sequence[int], activation: str = "s
     -------
     ndarray of int, shape (N,)
         Binary output: 1 where ``p_i >= 1/2`` (``a_i >= 0``), else 0.
-        Multiclass: the index of the largest logit.
+        Multiclass: the index of the largest logit. That is also Coursera ex4's
+        prediction for K independent sigmoid outputs (``output="sigmoids"`` elsewhere),
+        the unit of largest ``sigma(a_ik)``: the sigmoid is increasing, so ``predict``
+        needs no ``output``.
     """
     A_L = _validated_logits(W, X, layer_sizes, activation)
     if A_L.shape[1] == 1:
@@ -287,11 +290,11 @@ def predict(W: Array, X: Array, layer_sizes: Sequence[int], activation: str = "s
 
 
 def _check_output(output: Any) -> str:
-    """Return ``output`` if it is one of :data:`OUTPUTS`."""
-    valid = ", ".join(map(repr, OUTPUTS))
+    """Return ``output`` if it is one of ``"auto"``, ``"sigmoids"``."""
+    valid = ", ".join(map(repr, _OUTPUTS))
     if not isinstance(output, str):
         raise TypeError(f"output: expected one of {valid}; got {_describe(output)}")
-    if output not in OUTPUTS:
+    if output not in _OUTPUTS:
         raise ValueError(f"output: expected one of {valid}; got {output!r}")
     return output
 
