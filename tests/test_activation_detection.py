@@ -337,6 +337,7 @@ def test_right_for_another_activation_is_named(name, judged, actual):
     assert finding.details == {
         "mistake": "wrong-activation",
         "step": "1.b activation / Bonus 1",
+        "output": "both",  # one explanation for every output kind of the family
         "activation": actual,
     }
     assert MISTAKES["wrong-activation"][0] == "1.b activation / Bonus 1"
@@ -370,7 +371,11 @@ def test_a_file_refusing_outside_its_part_gets_its_mistake_named():
         outputs="binary",
     )
     assert _diagnosed(findings) == ["missing-mean"]
-    assert findings[0].details == {"mistake": "missing-mean", "step": "1.c loss / 1.d gradient"}
+    assert findings[0].details == {
+        "mistake": "missing-mean",
+        "step": "1.c loss / 1.d gradient",
+        "output": "binary",  # the family's only output kind
+    }
 
 
 def test_garbage_outside_the_part_does_not_hide_the_mistake():
