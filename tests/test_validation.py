@@ -246,7 +246,12 @@ def refusal(label: str, function: Callable[..., Any], arguments: dict[str, Any])
 
 def assert_refused(entry: str, function: Callable[..., Any], row: Bad) -> None:
     """``row``'s exception, its message matching ``row.message``."""
-    arguments = {name: row.arguments[name] for name in inspect.signature(function).parameters}
+    # Keywords the table has no bad value for (output=) keep their defaults.
+    arguments = {
+        name: row.arguments[name]
+        for name in inspect.signature(function).parameters
+        if name in row.arguments
+    }
     raised = refusal(f"{entry}, {row.wrong}", function, arguments)
     assert isinstance(raised, row.error), (
         f"{entry}, {row.wrong}: raised {type(raised).__name__}: {raised}; "
