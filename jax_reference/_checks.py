@@ -99,40 +99,32 @@ def check_layer_sizes(layer_sizes: object) -> tuple[int, ...]:
     return tuple(int(entry) for entry in entries)
 
 
-def check_activation(activation: object) -> str:
-    """Validate the name of the hidden activation ``h``.
+def _check_choice(value: object, known: tuple[str, ...], name: str) -> str:
+    """Return ``value`` if it is one of the names ``known`` (argument ``name``).
 
     Raises
     ------
     TypeError
         Not a string.
     ValueError
-        Not one of the names in ``ACTIVATIONS``.
+        Not one of ``known``.
     """
-    valid = ", ".join(repr(name) for name in ACTIVATIONS)
-    if not isinstance(activation, str):
-        raise TypeError(f"activation: expected one of {valid}; got {_describe(activation)}")
-    if activation not in ACTIVATIONS:
-        raise ValueError(f"activation: expected one of {valid}; got {activation!r}")
-    return activation
+    valid = ", ".join(repr(choice) for choice in known)
+    if not isinstance(value, str):
+        raise TypeError(f"{name}: expected one of {valid}; got {_describe(value)}")
+    if value not in known:
+        raise ValueError(f"{name}: expected one of {valid}; got {value!r}")
+    return value
+
+
+def check_activation(activation: object) -> str:
+    """Validate the name of the hidden activation ``h``, one of ``ACTIVATIONS``."""
+    return _check_choice(activation, tuple(ACTIVATIONS), "activation")
 
 
 def check_output(output: object) -> str:
-    """Validate the name of the output layer and its loss, one of ``OUTPUTS``.
-
-    Raises
-    ------
-    TypeError
-        Not a string.
-    ValueError
-        Not one of the names in ``OUTPUTS``.
-    """
-    valid = ", ".join(repr(name) for name in OUTPUTS)
-    if not isinstance(output, str):
-        raise TypeError(f"output: expected one of {valid}; got {_describe(output)}")
-    if output not in OUTPUTS:
-        raise ValueError(f"output: expected one of {valid}; got {output!r}")
-    return output
+    """Validate the name of the output layer and its loss, one of ``OUTPUTS``."""
+    return _check_choice(output, OUTPUTS, "output")
 
 
 def check_lam(lam: object) -> float:

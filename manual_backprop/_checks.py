@@ -66,14 +66,19 @@ def check_layer_sizes(layer_sizes: Any) -> tuple[int, ...]:
     return tuple(int(n) for n in sizes)
 
 
+def check_choice(value: Any, known: Sequence[str], name: str) -> str:
+    """Return ``value`` if it is one of the names ``known`` (argument ``name``)."""
+    valid = ", ".join(map(repr, known))
+    if not isinstance(value, str):
+        raise TypeError(f"{name}: expected one of {valid}; got {_describe(value)}")
+    if value not in known:
+        raise ValueError(f"{name}: expected one of {valid}; got {value!r}")
+    return value
+
+
 def check_activation(activation: Any, known: Sequence[str]) -> str:
     """Return ``activation`` if it names one of ``known``."""
-    valid = ", ".join(map(repr, known))
-    if not isinstance(activation, str):
-        raise TypeError(f"activation: expected one of {valid}; got {_describe(activation)}")
-    if activation not in known:
-        raise ValueError(f"activation: expected one of {valid}; got {activation!r}")
-    return activation
+    return check_choice(activation, known, "activation")
 
 
 def check_lam(lam: Any) -> float:
@@ -207,6 +212,39 @@ def check_targets(T: Any, n_samples: int, n_outputs: int) -> Array:
         raise ValueError(
             f"T: expected rows that each sum to 1 (one-hot or probability rows, within "
             f"{_ROW_SUM_TOLERANCE:g}); row {row} sums to {float(targets[row].sum())!r}"
+        )
+    return targets
+
+
+def check_sigmoid_targets(T: Any, n_samples: int, n_outputs: int) -> Array:
+    """Return the targets of ``output="sigmoids"`` as a float64 matrix of shape (N, K).
+
+    K = 1: exactly the binary output's targets (``check_targets``). K >= 2: a matrix
+    of shape (N, K), entries in [0, 1], rows summing to anything (not only one-hot);
+    integer labels are refused, since they could not say that two units are on.
+    """
+    if n_outputs == 1:
+        return check_targets(T, n_samples, 1)
+    targets = _as_float_array(T, "T", allow_bool=True)
+    if targets.ndim != 2 or targets.shape[1] != n_outputs:
+        labels = ""
+        if targets.ndim == 1:  # say why labels, accepted by "auto", are refused here
+            labels = " (integer class labels are not accepted: pass one-hot rows, eye(K)[labels])"
+        raise ValueError(
+            f"T: expected shape (N, K) = ({n_samples}, {n_outputs}) (one row of 0/1 targets "
+            f"per sample, one column per output unit) for output='sigmoids' with K = "
+            f"{n_outputs} outputs; got shape {targets.shape}{labels}"
+        )
+    if targets.shape[0] != n_samples:
+        raise ValueError(
+            f"T: expected {n_samples} targets, one per row of X; got {targets.shape[0]}"
+        )
+    _require_finite(targets, "T")
+    outside = (targets < 0.0) | (targets > 1.0)
+    if np.any(outside):
+        index = _first(outside)
+        raise ValueError(
+            f"T: expected values in [0, 1]; T[{_index_text(index)}] is {targets[index]}"
         )
     return targets
 

@@ -44,16 +44,13 @@ from numpy.typing import NDArray
 from scipy.special import softmax
 
 from manual_backprop._checks import (
-    _as_float_array,
-    _describe,
-    _first,
-    _index_text,
-    _require_finite,
     check_activation,
+    check_choice,
     check_finite_result,
     check_inputs,
     check_lam,
     check_layer_sizes,
+    check_sigmoid_targets,
     check_targets,
     check_weights,
 )
@@ -291,45 +288,7 @@ def predict(W: Array, X: Array, layer_sizes: Sequence[int], activation: str = "s
 
 def _check_output(output: Any) -> str:
     """Return ``output`` if it is one of ``"auto"``, ``"sigmoids"``."""
-    valid = ", ".join(map(repr, _OUTPUTS))
-    if not isinstance(output, str):
-        raise TypeError(f"output: expected one of {valid}; got {_describe(output)}")
-    if output not in _OUTPUTS:
-        raise ValueError(f"output: expected one of {valid}; got {output!r}")
-    return output
-
-
-def _check_sigmoid_targets(T: Any, n_samples: int, n_outputs: int) -> Array:
-    """Return the targets of ``output="sigmoids"`` as a float64 matrix of shape (N, K).
-
-    K = 1: exactly the binary output's targets (``check_targets``). K >= 2: a matrix
-    of shape (N, K), entries in [0, 1], rows summing to anything (not only one-hot);
-    integer labels are refused, since they could not say that two units are on.
-    """
-    if n_outputs == 1:
-        return check_targets(T, n_samples, 1)
-    targets = _as_float_array(T, "T", allow_bool=True)
-    if targets.ndim != 2 or targets.shape[1] != n_outputs:
-        labels = ""
-        if targets.ndim == 1:  # say why labels, accepted by "auto", are refused here
-            labels = " (integer class labels are not accepted: pass one-hot rows, eye(K)[labels])"
-        raise ValueError(
-            f"T: expected shape (N, K) = ({n_samples}, {n_outputs}) (one row of 0/1 targets "
-            f"per sample, one column per output unit) for output='sigmoids' with K = "
-            f"{n_outputs} outputs; got shape {targets.shape}{labels}"
-        )
-    if targets.shape[0] != n_samples:
-        raise ValueError(
-            f"T: expected {n_samples} targets, one per row of X; got {targets.shape[0]}"
-        )
-    _require_finite(targets, "T")
-    outside = (targets < 0.0) | (targets > 1.0)
-    if np.any(outside):
-        index = _first(outside)
-        raise ValueError(
-            f"T: expected values in [0, 1]; T[{_index_text(index)}] is {targets[index]}"
-        )
-    return targets
+    return check_choice(output, _OUTPUTS, "output")
 
 
 def _validated_arguments(
@@ -343,7 +302,7 @@ def _validated_arguments(
     W = check_weights(W, _n_params(sizes))
     X = check_inputs(X, sizes[0])
     if output == "sigmoids":
-        T = _check_sigmoid_targets(T, X.shape[0], sizes[-1])
+        T = check_sigmoid_targets(T, X.shape[0], sizes[-1])
     else:
         T = check_targets(T, X.shape[0], sizes[-1])
     return sizes, _unpack(W, sizes), X, T, lam, activation, output

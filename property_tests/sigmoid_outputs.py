@@ -19,16 +19,12 @@ from typing import Any
 import numpy as np
 from hypothesis import strategies as st
 from numpy.typing import NDArray
-from scipy.special import expit
 
-import manual_backprop as mb
 from backprop_oracle.problems import Problem, architectures, problems
-from backprop_oracle.tolerances import EPS
-from manual_backprop.gradcheck import logit_magnitude, pre_activations
+from manual_backprop.gradcheck import gradient_scale, loss_rounding
 
 __all__ = [
     "BINARY_ONLY_FORMS",
-    "LOSS_ROUNDING_ULPS_PER_UNIT",
     "SIGMOID_TARGET_FORMS",
     "sigmoid_problems",
     "sigmoid_targets",
@@ -48,13 +44,6 @@ Array = NDArray[np.float64]
 SIGMOID_TARGET_FORMS = ("0/1 matrix", "one-hot", "bools", "ints", "soft")
 # For K = 1 only: the binary network's targets of shape (N,).
 BINARY_ONLY_FORMS = ("vector",)
-
-# One loss evaluation rounds by at most ~64 ulps per output unit. gradcheck's constant,
-# 64, covers a sum of up to ~60 terms (N <= 40 samples and the penalty's L <= 6
-# layers), each non-negative term carrying a few ulps of its own; the "sigmoids" loss
-# sums N K <= 200 such terms, and the worst-case error of a recursive sum grows with
-# the number of terms: 64 K >= N K + 24 keeps the same margin.
-LOSS_ROUNDING_ULPS_PER_UNIT = 64.0
 
 
 def sigmoid_targets(rng: np.random.Generator, form: str, n_samples: int, n_outputs: int) -> Any:
@@ -122,64 +111,15 @@ def target_matrix(T: Any, n_samples: int, n_outputs: int) -> Array:
     return np.asarray(T, dtype=np.float64).reshape(n_samples, n_outputs)
 
 
-def _probabilities(
-    W: Array, X: Array, layer_sizes: Sequence[int], activation: str
-) -> tuple[list[Array], list[Array], Array]:
-    """The pre-activations, the layer inputs Z_0 .. Z_{L-1}, and ``P = sigma(A_L)``."""
-    A = pre_activations(W, X, layer_sizes, activation)
-    h = mb.ACTIVATIONS[activation]
-    Z = [X] + [h(A_l) for A_l in A[:-1]]
-    return A, Z, expit(A[-1])
-
-
 def sigmoids_gradient_scale(
     W: Array, X: Array, T: Any, layer_sizes: Sequence[int], lam: float, activation: str
 ) -> float:
-    r"""The size of the numbers added up into the gradient, for ``output="sigmoids"``.
-
-    :func:`manual_backprop.gradcheck.gradient_scale` with ``P = sigma(A_L)``:
-    backpropagation run on magnitudes, from :math:`\bar\delta_L = (P + |T|) / N`,
-
-    .. math::
-
-        \bar\delta_{l-1} = |h'(A_{l-1})| \odot (\bar\delta_l |W_l|^\top), \qquad
-        \bar G_l = |Z_{l-1}|^\top \bar\delta_l + 2\lambda |W_l|
-
-    and the scale is the largest entry of :math:`\bar G` (and of the bias sums).
-    """
-    params = mb.unpack(W, layer_sizes)
-    A, Z, P = _probabilities(W, X, layer_sizes, activation)
-    T_matrix = target_matrix(T, X.shape[0], layer_sizes[-1])
-    delta = (P + np.abs(T_matrix)) / X.shape[0]
-    scale = 0.0
-    for l in range(len(params), 0, -1):
-        W_l = params[l - 1][0]
-        G_W = np.abs(Z[l - 1]).T @ delta + 2.0 * lam * np.abs(W_l)
-        scale = max(scale, float(np.max(G_W)), float(np.max(np.sum(delta, axis=0))))
-        if l > 1:
-            delta = np.abs(mb.DERIVATIVES[activation](A[l - 2])) * (delta @ np.abs(W_l).T)
-    return scale
+    """:func:`manual_backprop.gradcheck.gradient_scale` for ``output="sigmoids"``."""
+    return gradient_scale(W, X, T, layer_sizes, lam, activation, output="sigmoids")
 
 
 def sigmoids_loss_rounding(
     W: Array, X: Array, T: Any, layer_sizes: Sequence[int], lam: float, activation: str
 ) -> float:
-    r"""A bound on the rounding error of one evaluation of the ``"sigmoids"`` loss.
-
-    :func:`manual_backprop.gradcheck.loss_rounding` with ``P = sigma(A_L)``: the loss's
-    own arithmetic, and the rounding of each logit (a few ulps of its magnitude bound
-    :math:`M`, :func:`manual_backprop.gradcheck.logit_magnitude`) passed on through
-    :math:`|\partial J / \partial A_{ik}| = |P_{ik} - T_{ik}| / N`:
-
-    .. math::
-
-        \epsilon_J \approx 64 K \varepsilon \Bigl(J + \sum_{i,k}
-            \frac{|P_{ik} - T_{ik}|}{N} M_{ik}\Bigr)
-    """
-    _, _, P = _probabilities(W, X, layer_sizes, activation)
-    n_outputs = layer_sizes[-1]
-    sensitivity = np.abs(P - target_matrix(T, X.shape[0], n_outputs)) / X.shape[0]
-    magnitude = logit_magnitude(W, X, layer_sizes, activation)
-    J = mb.loss(W, X, T, layer_sizes, lam, activation, output="sigmoids")
-    ulps = LOSS_ROUNDING_ULPS_PER_UNIT * n_outputs
-    return ulps * EPS * (J + float(np.sum(sensitivity * magnitude)))
+    """:func:`manual_backprop.gradcheck.loss_rounding` for ``output="sigmoids"``."""
+    return loss_rounding(W, X, T, layer_sizes, lam, activation, output="sigmoids")
