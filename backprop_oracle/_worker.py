@@ -555,6 +555,12 @@ def _as_array(value: Any, np: ModuleType) -> Any:
     return array if bool(np.all(np.isfinite(array))) else None
 
 
+def _n_params(sizes: list[int] | tuple[int, ...]) -> int:
+    """The length of ``W`` for ``sizes`` (manual_backprop's n_params; the worker imports
+    nothing of the project)."""
+    return sum((a + 1) * b for a, b in itertools.pairwise(sizes))
+
+
 def _sizes(value: Any) -> list[int] | None:
     """``value`` as a list of layer sizes (2 to 10 positive ints, of at most ``MAX_PARAMS``
     parameters: the oracle refuses more), or None."""
@@ -562,7 +568,7 @@ def _sizes(value: Any) -> list[int] | None:
         return None
     if not all(type(v) is int and 1 <= v <= MAX_LAYER for v in value):
         return None
-    if sum((a + 1) * b for a, b in itertools.pairwise(value)) > MAX_PARAMS:
+    if _n_params(value) > MAX_PARAMS:
         return None
     return [int(v) for v in value]
 
@@ -576,7 +582,7 @@ def _lengths(values: dict[str, Any], np: ModuleType) -> list[int]:
         if isinstance(vector, np.ndarray) and vector.ndim == 1 and vector.dtype.kind == "f":
             lengths.append(int(vector.size))
         elif (sizes := _sizes(value)) is not None:
-            lengths.append(sum((a + 1) * b for a, b in itertools.pairwise(sizes)))
+            lengths.append(_n_params(sizes))
     lengths += EXERCISE_LENGTHS
     unique = [n for i, n in enumerate(lengths) if 2 <= n <= MAX_PARAMS and n not in lengths[:i]]
     return unique[:12]
