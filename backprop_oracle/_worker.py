@@ -309,8 +309,12 @@ def _failure(exc: BaseException, path: str, importing: bool) -> dict[str, Any]:
     return answer
 
 
-def _convert(result: Any, n: int, np: ModuleType) -> tuple[float, Any] | str:
-    """``(loss, grad)`` as float64, or why the returned value breaks the contract."""
+def _convert(result: Any, n: int, np: ModuleType, column: bool = False) -> tuple[float, Any] | str:
+    """``(loss, grad)`` as float64, or why the returned value breaks the contract.
+
+    ``column``: a gradient of shape ``(n, 1)`` is accepted too (ex4's Octave-style
+    ``[Theta1_grad(:); Theta2_grad(:)]``).
+    """
     if not isinstance(result, tuple | list) or len(result) != 2:
         length = f" of length {len(result)}" if isinstance(result, tuple | list) else ""
         return f"returned {_describe(result)}{length}, expected a pair (loss, grad)"
@@ -319,9 +323,111 @@ def _convert(result: Any, n: int, np: ModuleType) -> tuple[float, Any] | str:
         return f"loss is {_describe(result[0])} (dtype {loss.dtype}), expected a real number"
     if grad.dtype.kind not in "iuf":
         return f"grad is {_describe(result[1])} (dtype {grad.dtype}), expected a float array"
+    if column and grad.shape == (n, 1):
+        grad = grad[:, 0]
     if grad.shape != (n,):
         return f"grad has shape {grad.shape}, expected {(n,)}, the shape of W"
     return float(loss.reshape(())), np.ascontiguousarray(grad, dtype=np.float64)
+
+
+# ------------------------------------------------------------- conventions
+
+
+def _layers(sizes: list[int]) -> list[tuple[int, int]]:
+    return list(itertools.pairwise(sizes))
+
+
+def _cs231n_build(cls: type, sizes: list[int], np: ModuleType) -> Any:
+    """A CS231n-style network of ``sizes``: ``TwoLayerNet(input_size, hidden_size,
+    output_size)`` or ``FullyConnectedNet(hidden_dims, input_dim=, num_classes=)``,
+    by keyword where the constructor's parameters have these names, else by position."""
+    try:
+        names = set(inspect.signature(cls).parameters)
+    except (TypeError, ValueError):
+        names = set()
+    inputs, hidden, outputs = sizes[0], sizes[1:-1], sizes[-1]
+    extra = {"dtype": np.float64} if "dtype" in names else {}
+    if "hidden_dims" in names:
+        word_in = "input_dim" if "input_dim" in names else "input_size"
+        word_out = "num_classes" if "num_classes" in names else "output_size"
+        return cls(hidden_dims=list(hidden), **{word_in: inputs, word_out: outputs}, **extra)
+    if len(hidden) != 1:
+        raise TypeError(f"{cls.__name__} takes one hidden size; this problem has {len(hidden)}")
+    words = [
+        next((w for w in options if w in names), None)
+        for options in (("input_size", "input_dim"), ("hidden_size", "hidden_dim"),
+                        ("output_size", "num_classes"))
+    ]  # fmt: skip
+    values = (inputs, hidden[0], outputs)
+    if all(words):
+        return cls(**dict(zip(words, values, strict=True)), **extra)  # type: ignore[arg-type]
+    return cls(*values, **extra)
+
+
+def _cs231n_call(
+    cls: type, W: Any, X: Any, y: Any, sizes: list[int], reg: float, np: ModuleType
+) -> Any:
+    """Build the network, set its ``params`` from the canonical ``W``, call its
+    ``loss(X, y, reg)`` (or set ``reg`` and call ``loss(X, y)``), and return
+    ``(loss, gradient)`` with the ``grads`` dict laid out as ``W`` is; or a
+    string saying why the answer breaks the convention."""
+    net = _cs231n_build(cls, sizes, np)
+    params = getattr(net, "params", None)
+    if not isinstance(params, dict):
+        return f"{cls.__name__}(...).params is {_describe(params)}, expected a dict"
+    start, shapes = 0, []
+    for layer, (n_in, n_out) in enumerate(_layers(sizes), start=1):
+        params[f"W{layer}"] = W[start : start + n_in * n_out].reshape(n_in, n_out).copy()
+        params[f"b{layer}"] = W[start + n_in * n_out : start + (n_in + 1) * n_out].copy()
+        shapes += [(f"W{layer}", (n_in, n_out)), (f"b{layer}", (n_out,))]
+        start += (n_in + 1) * n_out
+    try:
+        takes_reg = "reg" in inspect.signature(net.loss).parameters
+    except (TypeError, ValueError):
+        takes_reg = False
+    if takes_reg:
+        result = net.loss(X, y, reg=reg)
+    else:
+        net.reg = reg
+        result = net.loss(X, y)
+    if not isinstance(result, tuple | list) or len(result) != 2:
+        length = f" of length {len(result)}" if isinstance(result, tuple | list) else ""
+        return f"loss returned {_describe(result)}{length}, expected a pair (loss, grads)"
+    loss, grads = result
+    if not isinstance(grads, dict):
+        return f"grads is {_describe(grads)}, expected a dict with the keys of params"
+    pieces = []
+    for name, shape in shapes:
+        if name not in grads:
+            have = ", ".join(sorted(str(k) for k in grads)[:8]) or "none"
+            return f"grads has no {name!r} (its keys: {have})"
+        block = np.asarray(grads[name])
+        if block.dtype.kind not in "iuf" or block.shape != shape:
+            return (
+                f"grads[{name!r}] is {_describe(grads[name])} of shape {block.shape}, "
+                f"expected floats of shape {shape}, the shape of params[{name!r}]"
+            )
+        pieces.append(block.astype(np.float64).ravel())
+    return loss, np.concatenate(pieces)
+
+
+def _call_convention(
+    style: str, fn: Any, W: Any, X: Any, y: Any, header: dict[str, Any], np: ModuleType
+) -> tuple[float, Any] | str:
+    """The call in a course's convention: ``(loss, grad)``, or why the answer breaks it.
+
+    ``y`` holds the labels as integers (``np.eye(K)[y]`` needs them so), in the
+    shape the oracle chose; ``header``'s ``layer_sizes`` and ``lam`` are the
+    convention's own (ex4: the three sizes and ``lambda_``; cs231n: the sizes
+    and ``reg``).
+    """
+    n = W.size
+    if style == "ex4":
+        inputs, hidden, labels = header["layer_sizes"]
+        return _convert(fn(W, inputs, hidden, labels, X, y, float(header["lam"])), n, np, True)
+    sizes = list(header["layer_sizes"])
+    answer = _cs231n_call(fn, W, X, y, sizes, float(header["lam"]), np)
+    return answer if isinstance(answer, str) else _convert(answer, n, np)
 
 
 def _serve(
@@ -350,12 +456,17 @@ def _serve(
         # contract function (style full), or the only objective there is.
         named = "function" in header
         fn = functions.get(str(header.get("function", "")), next(iter(functions.values())))
+        labels = original = None
         try:
-            if named or style == "closures":
+            if style in ("ex4", "cs231n"):
+                labels, original = T.astype(np.int64), T.astype(np.int64)
+                converted = _call_convention(style, fn, W, X, labels, header, np)
+            elif named or style == "closures":
                 result = fn(W)
+                converted = _convert(result, n, np)
             else:
                 result = fn(W, X, T, list(header["layer_sizes"]), float(header["lam"]))
-            converted = _convert(result, n, np)
+                converted = _convert(result, n, np)
         except BaseException as exc:
             reply = _failure(exc, path, importing=False)
         else:
@@ -370,6 +481,14 @@ def _serve(
             for name, now, then in zip(names, (W, X, T), originals, strict=True)
             if now.shape != then.shape or now.tobytes() != then.tobytes()
         ]
+        # A convention's labels are integers made from T: changed in place, they are T.
+        changed = (
+            labels is not None
+            and original is not None
+            and (labels.shape != original.shape or labels.tobytes() != original.tobytes())
+        )
+        if changed and "T" not in reply["mutated"]:
+            reply["mutated"].append("T")
         reply.update(_findings(guard, np, before))
         write_frame(proto_out, reply, out)
 
@@ -775,7 +894,7 @@ def _load(path: str, notebook: bool) -> tuple[ModuleType, list[dict[str, Any]]]:
 
 
 def _hello(
-    module: ModuleType, function: str, np: ModuleType, notebook: bool
+    module: ModuleType, function: str, np: ModuleType, notebook: bool, convention: str = "spec"
 ) -> tuple[dict[str, Any], dict[str, Callable[..., Any]], bytes]:
     """The hello for an imported submission: the contract function if it has one, else
     the one-argument objectives found; the functions to serve; the hello's payload.
@@ -783,9 +902,27 @@ def _hello(
     A notebook's objectives are found even beside a contract function: a notebook's
     own ``loss_and_grad(W, X, t, lam)`` may not be the contract's, and the oracle
     falls back on them when it refuses every problem.
+
+    In a course's ``convention`` (``ex4``, ``cs231n``), ``function`` names its
+    function (or class) and nothing else is looked for.
     """
     namespace = vars(module)
     fn = namespace.get(function)
+    if convention == "ex4" and callable(fn):
+        return {"status": "ready", "style": "ex4"}, {function: fn}, b""
+    if convention == "cs231n" and isinstance(fn, type) and callable(getattr(fn, "loss", None)):
+        try:
+            depth = "any" if "hidden_dims" in inspect.signature(fn).parameters else "one"
+        except (TypeError, ValueError):
+            depth = "one"
+        return {"status": "ready", "style": "cs231n", "depth": depth}, {function: fn}, b""
+    if convention != "spec":
+        if callable(fn):
+            wanted = "a class with a loss method" if convention == "cs231n" else "a function"
+            message = f"not {wanted}: {_describe(fn)}"
+            return {"status": "missing-function", "message": message[:MAX_TEXT]}, {}, b""
+        names = sorted(n for n, v in namespace.items() if callable(v) and n[0] != "_")
+        return {"status": "missing-function", "message": ", ".join(names)[:MAX_TEXT]}, {}, b""
     style = _signature_style(fn) if callable(fn) else None
     if style == "full":
         hello: dict[str, Any] = {"status": "ready", "style": "full"}
@@ -806,7 +943,9 @@ def _hello(
 
 
 def main(argv: list[str]) -> None:
-    """``_worker.py SUBMISSION FUNCTION SCRATCH SITE ALLOW_AUTODIFF PROCESSES [MODE [DATA]]``.
+    """``_worker.py SUBMISSION FUNCTION SCRATCH SITE ALLOW_AUTODIFF PROCESSES [MODE ...]``.
+
+    The optional arguments are ``[MODE [DATA [CONVENTION]]]``.
 
     ``SITE`` (the folder of allowed distributions) is appended to ``sys.path``
     unless empty. ``PROCESSES`` is the process limit set on this process
@@ -815,9 +954,11 @@ def main(argv: list[str]) -> None:
     ``MODE`` is ``module`` (import a Python file; the default) or ``notebook``
     (run the code cells of the JSON file the oracle wrote from a notebook).
     ``DATA`` is the data folder whose entries the working folder shows ("": none).
+    ``CONVENTION`` is ``spec`` (the default), ``ex4`` or ``cs231n``: how the
+    function is called (:mod:`backprop_oracle.conventions`).
     """
     path, function, scratch, site, allow_autodiff, processes, *rest = argv
-    mode, data = [*rest, "module", ""][:2] if not rest else [*rest, ""][:2]
+    mode, data, convention = [*rest, *("module", "", "spec")[len(rest) :]][:3]
     _take_descriptors()
     # A write past the file-size limit then fails with EFBIG, which the submission
     # sees, instead of killing the worker with SIGXFSZ.
@@ -851,7 +992,7 @@ def main(argv: list[str]) -> None:
     payload = b""
     try:
         module, cells = _load(path, notebook)
-        hello, functions, payload = _hello(module, function, np, notebook)
+        hello, functions, payload = _hello(module, function, np, notebook, convention)
         if cells:
             hello["cells"] = cells
     except BaseException as exc:

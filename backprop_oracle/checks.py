@@ -62,6 +62,7 @@ import time
 import traceback
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -72,7 +73,8 @@ from numpy.typing import NDArray
 import manual_backprop as mb
 from backprop_oracle._worker import AUTODIFF, PROJECT
 from backprop_oracle.activation_detection import detect_activation
-from backprop_oracle.diagnosis import diagnose
+from backprop_oracle.conventions import Answer, Encoding, detect_encoding, encodings
+from backprop_oracle.diagnosis import diagnose, diagnostic_problems
 from backprop_oracle.findings import INFORMATIVE, KINDS, Case, Finding, PartResult, Result
 from backprop_oracle.inert import PathHider, display_name
 from backprop_oracle.inference import Inferred, NotInferred, infer_problem
@@ -178,7 +180,10 @@ class Options:
     (``--no-sandbox``); ``seed`` None derives the seed from the file.
     ``notebook_timeout`` bounds the run of a notebook's cells; ``data`` is the
     data folder (None: the data files beside the submission; ``seed``: the
-    exercise's own files; else a folder).
+    exercise's own files; else a folder). ``convention`` is the interface the
+    file is written in (:mod:`.conventions`; ``function`` then names its
+    function, or its class for ``cs231n``), ``penalty_factor`` CS231n's
+    (None: detected).
     """
 
     function: str = "loss_and_grad"
@@ -195,10 +200,22 @@ class Options:
     parts: tuple[Part, ...] | None = None
     notebook_timeout: float = NOTEBOOK_SECONDS
     data: str | None = None
+    convention: str = "spec"
+    penalty_factor: float | None = None
+    #: The parts for a CS231n class taking ``hidden_dims``, narrowed (None: the
+    #: convention's default, or ``parts`` when a rubric was given).
+    deep_parts: tuple[Part, ...] | None = None
 
-    def rubric(self) -> list[Part]:
-        """The parts to judge."""
-        return list(self.parts) if self.parts is not None else default_rubric()
+    def rubric(self, deep: bool = False) -> list[Part]:
+        """The parts to judge: the rubric given, else the convention's (``deep``: for a
+        CS231n class that takes a list of hidden sizes)."""
+        if deep and self.deep_parts is not None:
+            return list(self.deep_parts)
+        if self.parts is not None:
+            return list(self.parts)
+        if self.convention == "cs231n" and deep:
+            return default_rubric("cs231n-deep")
+        return default_rubric(self.convention)
 
 
 class CannotJudge(Exception):
@@ -390,6 +407,7 @@ class _PartCheck:
 
     def evaluate(self, problem: Problem) -> Case:
         """Put one problem to the submission and compare with the reference."""
+        output = self.submission.output
         case = Case(
             np.asarray(problem.W, dtype=np.float64),
             np.asarray(problem.X, dtype=np.float64),
@@ -397,6 +415,7 @@ class _PartCheck:
             list(problem.layer_sizes),
             float(problem.lam),
             problem.activation,
+            output=output,
         )
         args = (case.W, case.X, case.T, case.layer_sizes, case.lam, case.activation)
         try:
@@ -410,7 +429,7 @@ class _PartCheck:
         else:
             assume(not largest <= ORDINARY_LOGIT)  # beyond it, or not even finite
         try:
-            reference_loss, reference_grad = mb.loss_and_grad(*args)
+            reference_loss, reference_grad = mb.loss_and_grad(*args, output=output)
         except ValueError:  # the loss overflows float64 here: no reference to compare with
             assume(False)
         case.reference_loss, case.reference_grad = reference_loss, reference_grad
@@ -433,8 +452,9 @@ class _PartCheck:
         assert first.loss is not None
         assert first.grad is not None
         case.loss, case.grad = first.loss, first.grad
-        loss = compare_loss(first.loss, reference_loss, loss_tolerance(reference_loss, *args))
-        case.scale = gradient_scale(*args)
+        tolerance = loss_tolerance(reference_loss, *args, output=output)
+        loss = compare_loss(first.loss, reference_loss, tolerance)
+        case.scale = gradient_scale(*args, output=output)
         gradient = compare_gradient(first.grad, reference_grad, case.layer_sizes, case.scale)
         case.loss_ratio, case.gradient_ratio = loss.ratio, gradient.ratio
         case.blocks = gradient.blocks
@@ -476,7 +496,7 @@ class _PartCheck:
         piece, rounding = None, 0.0
         if self.submission.style != "closure":
             args = (case.W, case.X, case.T, case.layer_sizes, case.lam, case.activation)
-            rounding = loss_rounding(*args)
+            rounding = loss_rounding(*args, output=self.submission.output)
             if case.activation == "relu":
                 piece = relu_piece(case.X, case.layer_sizes)
         finding = self_consistency(
@@ -630,6 +650,7 @@ class _PartCheck:
                     source.activation,
                     **_family_arguments(source.family),
                     problems=_diagnostic(source.fixed) if source.fixed else None,
+                    output=self.submission.output,
                 )
             except StopSearch as stop:
                 self._stop(stop)
@@ -766,7 +787,49 @@ def describe(case: Case, submission: Submission) -> dict[str, Any]:
     }
     if submission.objective is not None:  # a fun(W) on its own data: W alone reproduces it
         return {**described, "style": "objective"}
-    return {**described, "X": _jsonable(case.X), "T": _jsonable(case.T)}
+    described = {**described, "X": _jsonable(case.X), "T": _jsonable(case.T)}
+    encoding = submission.encoding
+    if encoding.convention != "spec":
+        described.update(_native(case, submission))
+    return described
+
+
+def _native(case: Case, submission: Submission) -> dict[str, Any]:
+    """A counterexample's call in its course's convention, for the JSON and the report."""
+    encoding = submission.encoding
+    W, X, y, lam = encoding.request(case.W, case.X, case.T, case.layer_sizes, case.lam)
+    labels = _jsonable(y.astype(np.int64).astype(np.float64))
+    if encoding.convention == "ex4":
+        inputs, hidden, outputs = case.layer_sizes
+        call: dict[str, Any] = {
+            "nn_params": _jsonable(W),
+            "input_layer_size": inputs,
+            "hidden_layer_size": hidden,
+            "num_labels": outputs,
+            "X": _jsonable(X),
+            "y": labels,
+            "lambda_": lam,
+        }
+    else:
+        params, start = {}, 0
+        for layer, (n_in, n_out) in enumerate(pairwise(case.layer_sizes), start=1):
+            params[f"W{layer}"] = _jsonable(W[start : start + n_in * n_out].reshape(n_in, n_out))
+            params[f"b{layer}"] = _jsonable(W[start + n_in * n_out : start + (n_in + 1) * n_out])
+            start += (n_in + 1) * n_out
+        call = {
+            "layer_sizes": case.layer_sizes,
+            "hidden_dims": submission.worker.hello.get("depth") == "any",
+            "params": params,
+            "X": _jsonable(X),
+            "y": labels,
+            "reg": lam,
+        }
+    return {
+        "convention": encoding.convention,
+        "encoding": encoding.as_dict(),
+        "call": call,
+        "layout": encoding.convention,
+    }
 
 
 class _FileCheck:
@@ -808,6 +871,8 @@ class _FileCheck:
         #: Per function: the layout and activation found (``auto``), once found.
         self.layout_found: dict[str, str] = {}
         self.activation_found: dict[str, str] = {}
+        #: Per function: how it writes a problem in its course's convention, once found.
+        self.encoding_found: dict[str, Encoding] = {}
         self.style = "full"
         #: The detection under way, for a timeout's message.
         self.phase = "layout detection (--layout auto)"
@@ -840,6 +905,7 @@ class _FileCheck:
             notebook=self.notebook,
             data=self.data,
             import_timeout=options.notebook_timeout if self.notebook else options.timeout,
+            convention=options.convention,
         )
         # The worker's deadline is what is left of the file's; its messages name the file's.
         worker.deadline = options.file_timeout
@@ -876,6 +942,11 @@ class _FileCheck:
         function = submission.worker.function
         arguments = _family_arguments(family)
         activation = part.activation or self.options.activation
+        convention = self.options.convention
+        if convention != "spec":  # the convention's parts fix activation and layout
+            if function not in self.encoding_found:
+                self._detect_encoding(submission, activation, arguments)
+            return
         if self.options.activation == "auto" and part.activation is None:
             if function not in self.activation_found:
                 self.phase = "activation detection (--activation auto)"
@@ -891,6 +962,48 @@ class _FileCheck:
             submission.layout = found
             if "layout" in note.details:
                 self.layout_found[function] = found
+            self._add(note)
+
+    def _refused(self, submission: Submission, family: Family) -> str | None:
+        """In a course's convention: the first exception, when the file raises on every
+        diagnostic problem of ``family`` (else None).
+
+        Such a file cannot express the family, ex4's ``num_labels = 1`` for one
+        (its one-hot ``np.eye(K)[y]`` fails on the negative samples' label): its
+        part is not implemented, even though a problem whose samples are all of
+        one class may pass through.
+        """
+        if self.options.convention == "spec":
+            return None
+        messages = []
+        for W, X, T, sizes, lam in diagnostic_problems(**_family_arguments(family)):
+            reply = submission.call(W, X, T, sizes, lam)
+            if reply.status != "exception":
+                return None
+            messages.append(reply.message)
+        return messages[0] if messages else None
+
+    def _detect_encoding(
+        self, submission: Submission, activation: str, arguments: dict[str, Any]
+    ) -> None:
+        """How ``submission`` writes a problem in its course's convention (the unrolling and
+        labels of ex4, the penalty factor of CS231n), found on the family's problems."""
+        convention = self.options.convention
+        self.phase = f"the {convention} convention's detection"
+
+        def answer(encoding: Encoding) -> Answer:
+            def call(W: Array, X: Array, T: Array, sizes: list[int], lam: float) -> Any:
+                submission.encoding = encoding
+                return submission.answer(W, X, T, sizes, lam)
+
+            return call
+
+        candidates = encodings(convention, self.options.penalty_factor)
+        problems = diagnostic_problems(**arguments)
+        found, note = detect_encoding(answer, candidates, problems, activation, submission.output)
+        submission.encoding = found
+        self.encoding_found[submission.worker.function] = found
+        if note.message:
             self._add(note)
 
     def activation(self, part: Part, function: str) -> str:
@@ -963,6 +1076,7 @@ class _FileCheck:
         if not part.like and submission.style != "closure":
             try:
                 self._detect(submission, part, part.family)
+                refused = self._refused(submission, part.family)
             except StopSearch as stop:  # a hang: every part of this function would hang too
                 phase = self.phase
                 if stop.finding is not None:
@@ -970,6 +1084,12 @@ class _FileCheck:
                 why = f"{function} stopped the check during {phase} (see the findings)"
                 self.unusable[function] = ("fail", why)
                 return self._plain(part, "fail", why, shown)
+            if refused is not None:
+                why = (
+                    f"it raised on each of this part's diagnostic problems (every one with "
+                    f"samples of each class); the first raised {_exception_line(refused)}"
+                )
+                return self._plain(part, "not-implemented", why, shown)
         sources, why = self._sources(part, function)
         if not sources:
             return self._plain(part, "not-implemented", why, shown)
@@ -1026,6 +1146,8 @@ class _FileCheck:
         """Every part, own families first, then those that take others' (``like``), then the
         contract; results in :attr:`results`."""
         first = self.submission(self.options.function)
+        if first is not None and first.worker.hello.get("depth") == "any":
+            self.parts = self.options.rubric(deep=True)
         if first is not None and first.style == "closure":
             self.style = "closure"
             self._objectives(first)

@@ -27,6 +27,7 @@ from backprop_oracle.checks import (
     Options,
     check_file,
 )
+from backprop_oracle.conventions import CONVENTIONS, DEFAULT_NAMES
 from backprop_oracle.findings import Result
 from backprop_oracle.inert import display_name, escape_controls
 from backprop_oracle.layouts import LAYOUTS
@@ -130,11 +131,37 @@ def build_parser() -> argparse.ArgumentParser:
         help="the submissions, Python files or notebooks",
     )
     check.add_argument(
+        "--convention",
+        choices=CONVENTIONS,
+        default="spec",
+        help="the interface the files are written in: spec (loss_and_grad(W, X, T, "
+        "layer_sizes, lam)); ex4 (Coursera ML's nnCostFunction(nn_params, "
+        "input_layer_size, hidden_layer_size, num_labels, X, y, lambda_), K sigmoid "
+        "outputs, its unrolling and labels found); cs231n (a class such as TwoLayerNet "
+        "whose loss(X, y, reg) returns (loss, grads)) (default: spec)",
+    )
+    check.add_argument(
         "--function",
-        default="loss_and_grad",
+        default=None,
         metavar="NAME",
         help="the function to check, in the parts that do not name their own "
-        "(default: loss_and_grad)",
+        "(default: loss_and_grad; nnCostFunction with --convention ex4)",
+    )
+    check.add_argument(
+        "--class",
+        dest="class_name",
+        default=None,
+        metavar="NAME",
+        help="with --convention cs231n: the class to check (default: TwoLayerNet; a class "
+        "taking hidden_dims, such as FullyConnectedNet, is judged at several depths)",
+    )
+    check.add_argument(
+        "--penalty-factor",
+        type=float,
+        choices=(1.0, 0.5),
+        default=None,
+        help="with --convention cs231n: the penalty is reg * sum W^2 (1) or "
+        "0.5 * reg * sum W^2 (0.5) (default: found from the file's numbers)",
     )
     check.add_argument(
         "--activation",
@@ -294,9 +321,27 @@ def build_parser() -> argparse.ArgumentParser:
         help="print an example rubric instead: seed-bonus adds Bonus 1, a function "
         "loss_and_grad_relu checked with ReLU",
     )
+    rubric.add_argument(
+        "--convention",
+        choices=CONVENTIONS,
+        default="spec",
+        help="print the rubric a convention judges with (default: spec, the Week 6 exercise)",
+    )
+    rubric.add_argument(
+        "--deep",
+        action="store_true",
+        help="with --convention cs231n: the rubric of a class taking hidden_dims",
+    )
 
     show = commands.add_parser("template", help="print a starter file with the contract")
     show.add_argument("--activation", choices=ACTIVATIONS, default="sigmoid")
+    show.add_argument(
+        "--convention",
+        choices=CONVENTIONS,
+        default="spec",
+        help="the interface of the starter file: spec (loss_and_grad), ex4 "
+        "(nnCostFunction) or cs231n (TwoLayerNet) (default: spec)",
+    )
     return parser
 
 
@@ -395,10 +440,13 @@ def check_files(
     return [finished[i] for i in range(total)]
 
 
-def _rubric(args: argparse.Namespace, parser: argparse.ArgumentParser) -> tuple[Part, ...]:
-    """The rubric to judge with, narrowed; a misuse ends the command (exit 2)."""
+def _rubric(
+    args: argparse.Namespace, parser: argparse.ArgumentParser, rubric: str | None = None
+) -> tuple[Part, ...]:
+    """The rubric to judge with (``rubric``: a convention's default), narrowed; a misuse
+    ends the command (exit 2)."""
     if args.rubric is None:
-        parts = default_rubric()
+        parts = default_rubric(rubric or args.convention)
     else:
         try:
             text = args.rubric.read_text(encoding="utf-8")
@@ -429,10 +477,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.command == "template":
-        _print(template(args.activation).rstrip("\n"))
+        _print(template(args.activation, args.convention).rstrip("\n"))
         return 0
     if args.command == "rubric":
-        _print(rubric_text(args.example).rstrip("\n"))
+        if args.deep and args.convention != "cs231n":
+            parser.error("--deep is for --convention cs231n")
+        convention = "cs231n-deep" if args.deep else args.convention
+        if args.example is not None and args.convention != "spec":
+            parser.error("--example and --convention: give one of them")
+        _print(rubric_text(args.example, convention).rstrip("\n"))
         return 0
     output = "json" if args.json else args.format
     if output == "gradescope" and len(args.files) != 1:
@@ -446,8 +499,27 @@ def main(argv: Sequence[str] | None = None) -> int:
             parser.error(f"{escape_controls(str(path), one_line=True)}: no such file")
     if args.data not in (None, "seed") and not Path(args.data).is_dir():
         parser.error(f"--data {escape_controls(args.data, one_line=True)}: no such folder")
+    cs231n = args.convention == "cs231n"
+    if args.class_name is not None and not cs231n:
+        parser.error("--class is for --convention cs231n (the other conventions call a function)")
+    if args.penalty_factor is not None and not cs231n:
+        parser.error("--penalty-factor is for --convention cs231n")
+    if cs231n and args.function is not None:
+        parser.error("--convention cs231n checks a class: name it with --class, not --function")
+    if args.convention != "spec" and args.layout != "canonical":
+        parser.error(
+            f"--layout is for --convention spec; the {args.convention} convention fixes "
+            "its own (ex4's unrolling is found by itself)"
+        )
+    function = args.class_name or args.function or DEFAULT_NAMES[args.convention]
+    deep = None
+    if cs231n and args.rubric is None:
+        deep = _rubric(args, parser, "cs231n-deep")
     options = Options(
-        function=args.function,
+        function=function,
+        convention=args.convention,
+        penalty_factor=args.penalty_factor,
+        deep_parts=deep,
         activation=args.activation,
         layout=args.layout,
         examples=args.examples,

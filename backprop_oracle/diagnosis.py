@@ -154,6 +154,8 @@ class Observation:
     loss: float
     grad: Array
     scale: float
+    #: The reference's output (``sigmoids``: ex4's K sigmoid outputs).
+    output: str = "auto"
 
 
 # The diagnostic problems, as (layer_sizes, N, lam). The first five were long the
@@ -344,12 +346,14 @@ def observe(
     outputs: str = "both",
     lam_range: tuple[float, float] = (0.0, math.inf),
     problems: Sequence[Problem] | None = None,
+    output: str = "auto",
 ) -> list[Observation]:
     """The submission's answers on the family's diagnostic problems (those it answered finitely).
 
     ``hidden``, ``outputs`` and ``lam_range`` name the family, as in
     :func:`diagnostic_problems`; the submission is called on its problems only.
     ``problems``, when given, replaces them (a ``fun(W)`` answers its own data only).
+    ``output`` is the reference's output (``sigmoids`` for ex4's).
     """
     seen = []
     if problems is None:
@@ -359,8 +363,8 @@ def observe(
         if answer is None:
             continue
         loss, grad = answer
-        scale = gradient_scale(W, X, T, sizes, lam, activation)
-        seen.append(Observation(W, X, T, sizes, lam, loss, grad, scale))
+        scale = gradient_scale(W, X, T, sizes, lam, activation, output=output)
+        seen.append(Observation(W, X, T, sizes, lam, loss, grad, scale, output))
     return seen
 
 
@@ -397,6 +401,7 @@ def diagnose(
     outputs: str = "both",
     lam_range: tuple[float, float] = (0.0, math.inf),
     problems: Sequence[Problem] | None = None,
+    output: str = "auto",
 ) -> list[Finding]:
     """Name the known mistake that explains the submission's numbers, if one does.
 
@@ -420,6 +425,9 @@ def diagnose(
     problems : sequence of Problem, optional
         The diagnostic problems themselves, instead of the family's: a ``fun(W)``
         is put its own data, at several ``W``.
+    output : str
+        The reference's output: ``auto`` (a sigmoid, or a softmax over several
+        units), or ``sigmoids`` (ex4's K independent sigmoid outputs).
 
     Returns
     -------
@@ -434,7 +442,13 @@ def diagnose(
         diagnosed alone, and each finding says how the other kind fared.
     """
     observations = observe(
-        answer, activation, hidden=hidden, outputs=outputs, lam_range=lam_range, problems=problems
+        answer,
+        activation,
+        hidden=hidden,
+        outputs=outputs,
+        lam_range=lam_range,
+        problems=problems,
+        output=output,
     )
     counter = _observation(case)
     if counter is not None and saturated(counter, activation):
@@ -442,10 +456,10 @@ def diagnose(
     kinds = [k for k in ("binary", "multiclass") if any(_kind(s) == k for s in observations)]
     joint = _explain(observations, counter, layout, activation, failures)
     if joint.found or len(kinds) < 2:
-        output = kinds[0] if len(kinds) == 1 else outputs  # the family's, if nothing answered
+        shown = kinds[0] if len(kinds) == 1 else outputs  # the family's, if nothing answered
         if joint.found:
-            return [_diagnosis(item, output) for item in joint.found]
-        return [_unexplained(joint, output)]
+            return [_diagnosis(item, shown) for item in joint.found]
+        return [_unexplained(joint, shown)]
     # Not one explanation for both output kinds: each kind on its own (also when
     # both are right to MATCH_RTOL: an eps in one branch's logs shows below it).
     per_kind = {
@@ -595,7 +609,7 @@ def _numbers(
     sent = to_layout(seen.W, seen.layer_sizes, layout)
     with np.errstate(all="ignore"):
         loss, raw = variant.loss_and_grad(
-            sent, seen.X, seen.T, seen.layer_sizes, seen.lam, activation
+            sent, seen.X, seen.T, seen.layer_sizes, seen.lam, activation, seen.output
         )
     grad = from_layout(raw, seen.layer_sizes, layout)
     if not (np.isfinite(loss) and np.all(np.isfinite(grad))):
@@ -892,7 +906,15 @@ def _observation(case: Case) -> Observation | None:
     if not (math.isfinite(case.loss) and np.all(np.isfinite(case.grad))):
         return None
     return Observation(
-        case.W, case.X, case.T, case.layer_sizes, case.lam, case.loss, case.grad, case.scale
+        case.W,
+        case.X,
+        case.T,
+        case.layer_sizes,
+        case.lam,
+        case.loss,
+        case.grad,
+        case.scale,
+        case.output,
     )
 
 

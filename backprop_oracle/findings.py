@@ -115,6 +115,8 @@ class Case:
     #: |loss - reference| and the gradient's relative error, each over its tolerance.
     loss_ratio: float = 0.0
     gradient_ratio: float = 0.0
+    #: The reference's output: ``auto``, or ``sigmoids`` (ex4's K sigmoid outputs).
+    output: str = "auto"
 
     @property
     def kind(self) -> str:

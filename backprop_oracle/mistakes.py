@@ -35,6 +35,8 @@ from manual_backprop.activations import ACTIVATIONS, DERIVATIVES
 from manual_backprop.losses import (
     binary_cross_entropy,
     binary_output_delta,
+    sigmoids_cross_entropy,
+    sigmoids_output_delta,
     softmax_cross_entropy,
     softmax_output_delta,
 )
@@ -254,12 +256,14 @@ class Variant:
         layer_sizes: Sequence[int],
         lam: float,
         activation: str,
+        output: str = "auto",
     ) -> tuple[float, Array]:
         """``(J, grad)`` as this variant returns them for the flat vector ``sent``.
 
         ``sent`` is the vector as the submission receives it, and the gradient
         is returned in the variant's ``write_layout``, as the submission would
-        write it.
+        write it. ``output`` is the reference's (``sigmoids``: K independent
+        sigmoid outputs, ex4's, in place of the softmax).
         """
         params = read_vector(sent, layer_sizes, self.read_layout)
         n = X.shape[0]
@@ -275,7 +279,11 @@ class Variant:
                 Z.append(h(A[-1]))
         T_matrix = T.reshape(n, -1)
         binary = layer_sizes[-1] == 1
-        if binary:
+        if output == "sigmoids" and not binary:
+            data = sigmoids_cross_entropy(A[-1], T_matrix)
+            delta = sigmoids_output_delta(A[-1], T_matrix)
+            P = expit(A[-1])
+        elif binary:
             data = binary_cross_entropy(A[-1], T_matrix)
             delta = binary_output_delta(A[-1], T_matrix)
             P = expit(A[-1])
@@ -284,7 +292,7 @@ class Variant:
             delta = softmax_output_delta(A[-1], T_matrix)
             P = np.exp(log_softmax(A[-1], axis=1))
         if self.log_eps > 0:
-            data, eps_delta = _log_epsilon(A[-1], T_matrix, self.log_eps)
+            data, eps_delta = _log_epsilon(A[-1], T_matrix, self.log_eps, output)
             if self.log_eps_gradient:
                 delta = eps_delta
         if self.output_derivative:
@@ -332,18 +340,19 @@ class Variant:
         return J, grad
 
 
-def _log_epsilon(a: Array, T: Array, eps: float) -> tuple[float, Array]:
+def _log_epsilon(a: Array, T: Array, eps: float, output: str = "auto") -> tuple[float, Array]:
     """The cross-entropy with ``eps`` inside its logs, and its derivative in the logits.
 
-    Binary: ``-mean(t log(p + eps) + (1 - t) log(1 - p + eps))`` with ``1 - p``
-    taken as ``sigmoid(-a)``; multiclass: ``-mean(sum_k T_k log(P_k + eps))``.
-    The derivative, with ``w_k = T_k P_k / (P_k + eps)``, is
+    Binary (and each of ex4's sigmoid outputs, summed over them):
+    ``-(1/N) sum(t log(p + eps) + (1 - t) log(1 - p + eps))`` with ``1 - p``
+    taken as ``sigmoid(-a)``; softmax: ``-mean(sum_k T_k log(P_k + eps))``.
+    The softmax's derivative, with ``w_k = T_k P_k / (P_k + eps)``, is
     ``(P_j sum_k w_k - w_j) / N`` (``(p - t) / N`` when ``eps`` is 0).
     """
     n = a.shape[0]
-    if a.shape[1] == 1:
+    if a.shape[1] == 1 or output == "sigmoids":
         p, q = expit(a), expit(-a)
-        data = -float(np.mean(T * np.log(p + eps) + (1.0 - T) * np.log(q + eps)))
+        data = -float(np.sum(T * np.log(p + eps) + (1.0 - T) * np.log(q + eps))) / n
         # d/da of -[t log(p + eps) + (1 - t) log(q + eps)], with dp/da = p q = -dq/da
         delta = -(T * p * q / (p + eps) - (1.0 - T) * p * q / (q + eps)) / n
         return data, delta

@@ -81,8 +81,47 @@ RELATIVE_ERROR = (
 MAX_INLINE_NUMBERS = 300
 
 
+def _native_reproduction(file: str, example: dict[str, Any]) -> list[str]:
+    """Lines of Python that call a course convention's function or class on its
+    counterexample, with the convention's own arguments."""
+    call = example["call"]
+    names = ("nn_params", "X", "y") if example["convention"] == "ex4" else ("X", "y")
+    params = call.get("params", {})
+    count = sum(len(json.dumps(call[name]).split(",")) for name in names)
+    count += sum(len(json.dumps(value).split(",")) for value in params.values())
+    if count > MAX_INLINE_NUMBERS:
+        return ["  reproduce: the arguments of this example are in the --json report ('call')"]
+    path = escape_controls(file, one_line=True)
+    load = f"from runpy import run_path; f = run_path({path!r})[{example['function']!r}]"
+    values = ", ".join(f"np.array({json.dumps(call[name])})" for name in names)
+    lines = ["  reproduce:", f"    import numpy as np; {load}"]
+    values = values.replace(
+        f"np.array({json.dumps(call['y'])})", f"np.array({json.dumps(call['y'])}, dtype=int)"
+    )
+    lines.append(f"    {', '.join(names)} = {values}")
+    reference = (example.get("loss") or {}).get("reference")
+    comment = f"  # the reference loss: {reference!r}" if reference is not None else ""
+    if example["convention"] == "ex4":
+        sizes = f"{call['input_layer_size']}, {call['hidden_layer_size']}, {call['num_labels']}"
+        lines.append(f"    print(f(nn_params, {sizes}, X, y, {call['lambda_']!r})){comment}")
+        return lines
+    sizes = call["layer_sizes"]
+    if call["hidden_dims"]:
+        build = f"f(hidden_dims={sizes[1:-1]}, input_dim={sizes[0]}, num_classes={sizes[-1]})"
+    else:
+        build = f"f({sizes[0]}, {sizes[1]}, {sizes[-1]})"
+    update = ", ".join(f"{name}=np.array({json.dumps(value)})" for name, value in params.items())
+    lines.append(f"    net = {build}; net.params.update({update})")
+    either = f"or net.reg = {call['reg']!r}; net.loss(X, y)"
+    comment = f"  # {either}" + (f"; the reference loss: {reference!r}" if reference else "")
+    lines.append(f"    print(net.loss(X, y, reg={call['reg']!r})){comment}")
+    return lines
+
+
 def _reproduction(file: str, example: dict[str, Any]) -> list[str]:
     """Three lines of Python that call the submission on its counterexample."""
+    if "call" in example:
+        return _native_reproduction(file, example)
     own_data = example.get("style") in ("closure", "objective")
     arrays = ("W",) if own_data else ("W", "X", "T")
     count = sum(len(json.dumps(example[name]).split(",")) for name in arrays)
@@ -118,9 +157,14 @@ def _counterexample_lines(example: dict[str, Any]) -> list[str]:
         if len(example["layer_sizes"]) > 2
         else "(no hidden layer)"
     )
+    where = f"layout {example['layout']}"
+    call = example.get("call")
+    if call is not None:
+        native = "lambda_" if "lambda_" in call else "reg"
+        where = f"{native} = {call[native]:g} in {example['convention']}'s terms"
     lines = [
         f"  smallest counterexample: layer sizes {sizes} {hidden}, "
-        f"N = {example['n_samples']}, lam = {example['lam']:g}, layout {example['layout']}"
+        f"N = {example['n_samples']}, lam = {example['lam']:g}, {where}"
     ]
     loss = example.get("loss") or {}
     if loss.get("submission") is not None:

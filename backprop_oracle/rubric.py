@@ -25,6 +25,7 @@ from importlib.resources import files
 from typing import Any
 
 __all__ = [
+    "CONVENTION_RUBRICS",
     "EXAMPLES",
     "MAX_HIDDEN",
     "ORDINARY_LOGIT",
@@ -54,6 +55,13 @@ MAX_HIDDEN = 5
 OUTPUTS = ("binary", "multiclass", "both")
 #: Named example rubrics shipped with the oracle (``backprop-oracle rubric --example``).
 EXAMPLES = {"seed-bonus": "seed_bonus.toml"}
+#: Each convention's default rubric (``cs231n-deep``: a class taking ``hidden_dims``).
+CONVENTION_RUBRICS = {
+    "spec": "default.toml",
+    "ex4": "ex4.toml",
+    "cs231n": "cs231n.toml",
+    "cs231n-deep": "cs231n_deep.toml",
+}
 
 _ACTIVATIONS = ("sigmoid", "relu", "tanh")
 _WEIGHTS = ("ordinary", "saturating")
@@ -288,15 +296,18 @@ def parse_rubric(text: str, source: str = "the rubric") -> list[Part]:
     return parts
 
 
-def rubric_text(example: str | None = None) -> str:
-    """The text of the default rubric, or of the named example rubric (:data:`EXAMPLES`)."""
-    name = "default.toml" if example is None else EXAMPLES[example]
+def rubric_text(example: str | None = None, convention: str = "spec") -> str:
+    """The text of the default rubric, of a convention's (:data:`CONVENTION_RUBRICS`), or
+    of the named example rubric (:data:`EXAMPLES`)."""
+    name = CONVENTION_RUBRICS[convention] if example is None else EXAMPLES[example]
     return files("backprop_oracle").joinpath("rubrics", name).read_text(encoding="utf-8")
 
 
-def default_rubric() -> list[Part]:
-    """The seed's exercise: ``ex1``, ``ex2``, ``ex3``, ``stability``, ``contract``."""
-    return parse_rubric(rubric_text(), "the default rubric")
+def default_rubric(convention: str = "spec") -> list[Part]:
+    """The seed's exercise (``ex1``, ``ex2``, ``ex3``, ``stability``, ``contract``), or a
+    course convention's own parts."""
+    source = "the default rubric" if convention == "spec" else f"the {convention} rubric"
+    return parse_rubric(rubric_text(convention=convention), source)
 
 
 def _narrowed(

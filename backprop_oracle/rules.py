@@ -222,6 +222,7 @@ def loss_tolerance(
     layer_sizes: Sequence[int],
     lam: float,
     activation: str,
+    output: str = "auto",
 ) -> float:
     r"""How far a correct computation of the loss may be from ``reference_loss``.
 
@@ -246,13 +247,18 @@ def loss_tolerance(
     layer_sizes : sequence of int
     lam : float
     activation : str
+    output : str
+        The reference's output. With ``sigmoids`` (ex4's K independent units)
+        each sample's loss adds a term per unit, each carrying its own logit's
+        rounding: the sum over the units replaces the largest logit.
     """
     logits = logit_magnitude(W, X, layer_sizes, activation)
+    per_sample = np.sum(logits, axis=1) if output == "sigmoids" else np.max(logits, axis=1)
     return (
         LOSS_RTOL * reference_loss
         + LOSS_ATOL
-        + LOSS_LOGIT_ULPS * EPS * float(np.mean(np.max(logits, axis=1)))
-        + loss_rounding(W, X, T, layer_sizes, lam, activation)
+        + LOSS_LOGIT_ULPS * EPS * float(np.mean(per_sample))
+        + loss_rounding(W, X, T, layer_sizes, lam, activation, output=output)
     )
 
 

@@ -249,12 +249,25 @@ _STATUSES = {
     "reply": frozenset({"ok", "exception", "exit", "memory", "bad-return"}),
 }
 _LISTS = ("forbidden", "blocked", "patched")
+#: How the function is called: the contract, one-argument objectives, or a course's convention.
+_STYLES = ("full", "closures", "ex4", "cs231n")
 #: What a hello says about the one-argument objectives it found (see _worker._discover).
 _DISCOVERY = ("closures", "arrays", "scalars", "hints")
 _KEYS = {
     "started": frozenset({"status", "payload"}),
     "hello": frozenset(
-        {"status", "payload", "message", "style", "full", "cells", "missing", *_LISTS, *_DISCOVERY}
+        {
+            "status",
+            "payload",
+            "message",
+            "style",
+            "depth",
+            "full",
+            "cells",
+            "missing",
+            *_LISTS,
+            *_DISCOVERY,
+        }
     ),
     "reply": frozenset({"status", "payload", "message", "mutated", "full", *_LISTS}),
 }
@@ -423,9 +436,13 @@ def validate_header(raw: bytes, stage: str, ok_payload: int = 0) -> dict[str, An
             raise _Forged("the message is not text")
         clean["message"] = header["message"][:MAX_TEXT]
     if status == "ready":
-        if header.get("style") not in ("full", "closures"):
-            raise _Forged("the calling style is neither full nor closures")
+        if header.get("style") not in _STYLES:
+            raise _Forged("the calling style is none of " + ", ".join(_STYLES))
         clean["style"] = header["style"]
+        if "depth" in header:
+            if header["style"] != "cs231n" or header["depth"] not in ("one", "any"):
+                raise _Forged("a depth that is not a CS231n class's one or any")
+            clean["depth"] = header["depth"]
         if discovered:  # a notebook's contract function may come with objectives too
             clean["closures"] = _closures(header.get("closures"))
             clean["arrays"] = arrays
@@ -433,7 +450,7 @@ def validate_header(raw: bytes, stage: str, ok_payload: int = 0) -> dict[str, An
             clean["hints"] = _hints(header.get("hints", []))
         elif any(key in header for key in _DISCOVERY):
             raise _Forged("arrays, scalars or hints without the closures they are for")
-    elif "style" in header or any(key in header for key in _DISCOVERY):
+    elif "style" in header or "depth" in header or any(key in header for key in _DISCOVERY):
         raise _Forged("a style or closures without a function")
     if "cells" in header:
         if stage != "hello":
@@ -946,6 +963,9 @@ class Worker:
         The data the submission reads by relative paths from its working folder.
     import_timeout : float, optional
         Wall-clock limit of the import (of running every cell); ``timeout`` by default.
+    convention : str
+        ``spec`` (SPEC's contract), ``ex4`` or ``cs231n``: how ``function`` is
+        called (:mod:`backprop_oracle.conventions`); for ``cs231n`` it names a class.
     """
 
     def __init__(
@@ -965,8 +985,10 @@ class Worker:
         notebook: bool = False,
         data: DataFolder | None = None,
         import_timeout: float | None = None,
+        convention: str = "spec",
     ) -> None:
         self.path = Path(path).resolve()
+        self.convention = convention
         self.notebook = notebook
         self.data = data
         self.import_timeout = timeout if import_timeout is None else import_timeout
@@ -1032,6 +1054,7 @@ class Worker:
                 "0",  # no process limit: it would count the grader's own processes
                 "notebook" if self.notebook else "module",
                 str(self.data.root) if self.data is not None else "",
+                self.convention,
             ]
             env = environment(str(self.scratch))
             return _launch(command, env, [], limits, str(self.scratch), sandboxed=False)
@@ -1041,7 +1064,11 @@ class Worker:
             self.function,
             allow_autodiff=self.allow_autodiff,
             limits=limits,
-            worker_args=("notebook" if self.notebook else "module", DATA if self.data else ""),
+            worker_args=(
+                "notebook" if self.notebook else "module",
+                DATA if self.data else "",
+                self.convention,
+            ),
             data=self.data,
         )
         if _root_variant() and self._userns is None:

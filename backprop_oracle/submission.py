@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from backprop_oracle.conventions import OUTPUTS, Encoding
 from backprop_oracle.findings import Finding
 from backprop_oracle.layouts import from_layout, to_layout
 from backprop_oracle.sandbox import Reply, Worker, WorkerDied
@@ -80,6 +81,15 @@ class Submission:
         #: For a one-argument objective: its name in the file, and the length of its W.
         self.objective: str | None = None
         self.n_params = 0
+        #: How a problem is written in the worker's convention (SPEC's by default):
+        #: :meth:`call` sends it so and reads the gradient back; ``--convention``
+        #: detection may change it before any call of the search.
+        self.encoding = Encoding(worker.convention)
+
+    @property
+    def output(self) -> str:
+        """The reference's output in this submission's convention (``sigmoids`` for ex4)."""
+        return OUTPUTS[self.encoding.convention]
 
     @property
     def name(self) -> str:
@@ -125,11 +135,22 @@ class Submission:
         findings += self._cells(hello)
         status, message = hello.get("status"), str(hello.get("message", ""))
         if status == "ready":
-            self.style = "full" if hello.get("style") == "full" else "closure"
+            style = hello.get("style")
+            self.style = "closure" if style == "closures" else "full"
             return True, findings
         if status == "missing-function":
             defined = f" (it defines: {message})" if message else " (it defines no function)"
-            if message.startswith("signature"):
+            convention = self.encoding.convention
+            if convention != "spec":
+                wanted = {
+                    "ex4": "function nnCostFunction(nn_params, input_layer_size, "
+                    "hidden_layer_size, num_labels, X, y, lambda_)",
+                    "cs231n": "class with a loss(X, y, reg) method",
+                }[convention]
+                defined = (
+                    f": {message}" if message.startswith("not ") else defined
+                ) + f"; the {convention} convention calls a {wanted}"
+            elif message.startswith("signature"):
                 defined = (
                     f": its {message} fits neither loss_and_grad(W, X, T, layer_sizes, lam) "
                     "nor fun(W)"
@@ -187,7 +208,10 @@ class Submission:
             if self.objective is not None:
                 reply = self.worker.call(W_sent, _NO_X, _NO_T, [], 0.0, self.objective)
             else:
-                reply = self.worker.call(W_sent, X, T, layer_sizes, lam)
+                W_sent, X_sent, T_sent, lam_sent = self.encoding.request(
+                    W_sent, X, T, layer_sizes, lam
+                )
+                reply = self.worker.call(W_sent, X_sent, T_sent, layer_sizes, lam_sent)
         except WorkerDied as died:
             if self.worker.printed_too_much:
                 # Not this problem's fault, and every later call would be stopped the
@@ -208,7 +232,9 @@ class Submission:
             self.files_full = self.worker.files_message() + _failed_write(reply.message)
             raise StopSearch(Finding("crash", self.files_full))
         if reply.grad is not None and reorder:
+            reply.grad = self.encoding.gradient(reply.grad, layer_sizes)
             reply.grad = from_layout(reply.grad, layer_sizes, self.layout)
+        reply.mutated = [self.encoding.argument(name) for name in reply.mutated]
         return reply
 
     def answer(
