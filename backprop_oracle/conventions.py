@@ -113,7 +113,8 @@ class Encoding:
             span = "1..K" if self.base == 1 else "0..K-1"
             return (
                 f"Theta_l = [b_l | W_l^T] {order}; labels {span}, y of shape {shape}; "
-                "lambda_ = 2 m lam"
+                "lambda_ = 2 m lam. The report's W_l is Theta_l[:, 1:].T, its b_l "
+                "Theta_l[:, 0]"
             )
         if self.convention == "cs231n":
             factor = "reg" if self.factor == 1.0 else "0.5 * reg"
