@@ -224,7 +224,8 @@ def detect_encoding(
        forward pass is right, the mistake is in the gradient;
     3. a known mistake reproduces its numbers (a single one of the
        diagnosis's, in the canonical layout the encoding gives);
-    4. it answers the most problems, then comes closest to the reference's loss.
+    4. it answers the most problems, then comes closest to the reference's loss
+       (a candidate answering none comes last).
 
     A single candidate is returned as it is, with no note.
     """
@@ -240,6 +241,7 @@ def detect_encoding(
         1: "the loss matches in it (the gradient does not)",
         2: "a known mistake reproduces the numbers in it",
         3: "none fits exactly; it comes closest",
+        4: "no reading got an answer: the first is assumed",
     }[tier]
     message = f"{best.convention} convention: {best.describe()} ({how})"
     return best, Finding("note", message, {"encoding": best.as_dict(), "fit": tier})
