@@ -757,6 +757,14 @@ def _family_dict(part: Part, sources: Sequence[_Source], submission: Submission)
         return {"function": submission.name, "style": "closure"}
     families = [{**s.family.as_dict(), "activation": s.activation} for s in sources]
     described: dict[str, Any] = dict(families[0]) if len(families) == 1 else {"families": families}
+    encoding = submission.encoding
+    if encoding.convention != "spec":
+        return {
+            **described,
+            "function": submission.worker.function,
+            "convention": encoding.convention,
+            "encoding": encoding.as_dict(),
+        }
     return {**described, "function": submission.worker.function, "layout": submission.layout}
 
 
