@@ -166,7 +166,7 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument(
         "--activation",
         choices=(*ACTIVATIONS, "auto"),
-        default="sigmoid",
+        default=None,
         help="the hidden activation, in the parts that do not fix their own; auto: find "
         "the one the submission's numbers fit (default: sigmoid)",
     )
@@ -334,7 +334,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
 
     show = commands.add_parser("template", help="print a starter file with the contract")
-    show.add_argument("--activation", choices=ACTIVATIONS, default="sigmoid")
+    show.add_argument("--activation", choices=ACTIVATIONS, default=None)
     show.add_argument(
         "--convention",
         choices=CONVENTIONS,
@@ -477,7 +477,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.command == "template":
-        _print(template(args.activation, args.convention).rstrip("\n"))
+        if args.convention != "spec" and args.activation is not None:
+            parser.error(f"--activation: the {args.convention} template has its own")
+        _print(template(args.activation or "sigmoid", args.convention).rstrip("\n"))
         return 0
     if args.command == "rubric":
         if args.deep and args.convention != "cs231n":
@@ -506,6 +508,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.error("--penalty-factor is for --convention cs231n")
     if cs231n and args.function is not None:
         parser.error("--convention cs231n checks a class: name it with --class, not --function")
+    if args.convention != "spec" and args.activation is not None:
+        parser.error(
+            f"--activation is for --convention spec; the {args.convention} convention fixes "
+            "its own (ex4: sigmoid, cs231n: relu)"
+        )
     if args.convention != "spec" and args.layout != "canonical":
         parser.error(
             f"--layout is for --convention spec; the {args.convention} convention fixes "
@@ -520,7 +527,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         convention=args.convention,
         penalty_factor=args.penalty_factor,
         deep_parts=deep,
-        activation=args.activation,
+        activation=args.activation or "sigmoid",
         layout=args.layout,
         examples=args.examples,
         seed=args.seed,

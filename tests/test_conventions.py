@@ -268,6 +268,7 @@ def test_a_cs231n_name_that_is_not_a_class_is_said(tmp_path):
         ["--penalty-factor", "0.5"],
         ["--convention", "cs231n", "--function", "loss"],
         ["--convention", "ex4", "--layout", "ng"],
+        ["--convention", "cs231n", "--activation", "relu"],
         ["--convention", "ex4", "--penalty-factor", "1"],
         ["--convention", "cs231n", "--penalty-factor", "2"],
     ],
