@@ -703,6 +703,18 @@ class _PartCheck:
         )
 
 
+def _same(first: Reply, second: Reply) -> bool:
+    """Whether two replies hold the very same numbers."""
+    return (
+        first.status == second.status == "ok"
+        and first.loss is not None
+        and first.grad is not None
+        and second.grad is not None
+        and np.float64(first.loss).tobytes() == np.float64(second.loss).tobytes()
+        and first.grad.tobytes() == second.grad.tobytes()
+    )
+
+
 def _exception_line(message: str) -> str:
     """An exception's last line and where it was raised, from a worker's traceback text."""
     # Split at newlines only: the message is the submission's, any other control
@@ -973,23 +985,35 @@ class _FileCheck:
             self._add(note)
 
     def _refused(self, submission: Submission, family: Family) -> str | None:
-        """In a course's convention: the first exception, when the file raises on every
-        diagnostic problem of ``family`` (else None).
+        """In a course's convention: why the file cannot express ``family``, or None.
 
-        Such a file cannot express the family, ex4's ``num_labels = 1`` for one
-        (its one-hot ``np.eye(K)[y]`` fails on the negative samples' label): its
-        part is not implemented, even though a problem whose samples are all of
-        one class may pass through.
+        A file cannot express it when it raises on every diagnostic problem of
+        the family (each has samples of every class), or, with one output unit,
+        when it returns the very same numbers for the targets flipped: its
+        labels do not reach its loss. ex4's one-hot ``np.eye(K)[y]`` does the
+        first at ``num_labels = 1`` (the negative samples' label 1 is out of
+        range), ``np.eye(K)[y - 1]`` the second (label 0 reads row -1, the
+        last: every sample is positive). Its part is then not implemented,
+        even though a problem whose samples are all of one class would pass.
         """
         if self.options.convention == "spec":
             return None
-        messages = []
-        for W, X, T, sizes, lam in diagnostic_problems(**_family_arguments(family)):
-            reply = submission.call(W, X, T, sizes, lam)
-            if reply.status != "exception":
-                return None
-            messages.append(reply.message)
-        return messages[0] if messages else None
+        problems = diagnostic_problems(**_family_arguments(family))
+        replies = [submission.call(W, X, T, sizes, lam) for W, X, T, sizes, lam in problems]
+        if replies and all(reply.status == "exception" for reply in replies):
+            return (
+                "it raised on each of this part's diagnostic problems (every one with samples "
+                f"of each class); the first raised {_exception_line(replies[0].message)}"
+            )
+        flipped = [submission.call(W, X, 1.0 - T, sizes, lam) for W, X, T, sizes, lam in problems]
+        binary = all(sizes[-1] == 1 for _, _, _, sizes, _ in problems)
+        if problems and binary and all(_same(a, b) for a, b in zip(replies, flipped, strict=True)):
+            return (
+                "its loss and gradient do not change when every target is flipped, on each of "
+                "this part's diagnostic problems: its labels do not reach its loss (with one "
+                "output unit, np.eye(K)[y - 1] reads label 0 as row -1, the positive one)"
+            )
+        return None
 
     def _detect_encoding(
         self, submission: Submission, activation: str, arguments: dict[str, Any]
@@ -1093,11 +1117,7 @@ class _FileCheck:
                 self.unusable[function] = ("fail", why)
                 return self._plain(part, "fail", why, shown)
             if refused is not None:
-                why = (
-                    f"it raised on each of this part's diagnostic problems (every one with "
-                    f"samples of each class); the first raised {_exception_line(refused)}"
-                )
-                return self._plain(part, "not-implemented", why, shown)
+                return self._plain(part, "not-implemented", refused, shown)
         sources, why = self._sources(part, function)
         if not sources:
             return self._plain(part, "not-implemented", why, shown)
