@@ -98,6 +98,13 @@ without loss_and_grad is judged through its one-argument functions fun(W) ->
 targets, layout) is inferred and the function judged against the reference as
 the part it answers; one whose problem cannot be inferred is checked for
 self-consistency only, which is never a pass.
+
+Code written for another course is checked as it is with --convention: ex4
+(Coursera ML's nnCostFunction; K sigmoid outputs; its Theta unrolling, first
+label and shape of y are found and reported) or cs231n (a TwoLayerNet class, or
+with --class one taking hidden_dims; its penalty factor is found). Each has its
+own rubric (backprop-oracle rubric --convention ...) and starter file
+(backprop-oracle template --convention ...).
 """
 
 
