@@ -818,7 +818,7 @@ def _native(case: Case, submission: Submission) -> dict[str, Any]:
     """A counterexample's call in its course's convention, for the JSON and the report."""
     encoding = submission.encoding
     W, X, y, lam = encoding.request(case.W, case.X, case.T, case.layer_sizes, case.lam)
-    labels = _jsonable(y.astype(np.int64).astype(np.float64))
+    labels = y.astype(np.int64).tolist()
     if encoding.convention == "ex4":
         inputs, hidden, outputs = case.layer_sizes
         call: dict[str, Any] = {

@@ -238,12 +238,12 @@ def detect_encoding(
     (tier, *_), _, best = min(ranked, key=lambda item: (item[0], item[1]))
     how = {
         0: "the reference's numbers match in it",
-        1: "the loss matches in it (the gradient does not)",
+        1: "the loss matches in it, the gradient does not",
         2: "a known mistake reproduces the numbers in it",
-        3: "none fits exactly; it comes closest",
-        4: "no reading got an answer: the first is assumed",
+        3: "none fits exactly, it comes closest",
+        4: "no reading got an answer, the first is assumed",
     }[tier]
-    message = f"{best.convention} convention: {best.describe()} ({how})"
+    message = f"{best.convention} convention, found from the numbers ({how}): {best.describe()}"
     return best, Finding("note", message, {"encoding": best.as_dict(), "fit": tier})
 
 
