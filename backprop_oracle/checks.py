@@ -1053,7 +1053,7 @@ class _FileCheck:
         findings = []
         if verdict in ("skipped", "not-implemented"):
             # A function the file lacks is that part's missing-function finding.
-            kind = "missing-function" if reason.startswith("no usable function") else "note"
+            kind = "missing-function" if reason.startswith("no usable ") else "note"
             findings.append(Finding(kind, f"{verdict.replace('-', ' ')}: {reason}"))
         return PartResult(
             part.name,

@@ -140,12 +140,13 @@ class Submission:
             return True, findings
         if status == "missing-function":
             defined = f" (it defines: {message})" if message else " (it defines no function)"
-            convention = self.encoding.convention
+            convention, name = self.encoding.convention, self.worker.function
+            noun = "class" if convention == "cs231n" else "function"
             if convention != "spec":
                 wanted = {
-                    "ex4": "function nnCostFunction(nn_params, input_layer_size, "
+                    "ex4": f"function {name}(nn_params, input_layer_size, "
                     "hidden_layer_size, num_labels, X, y, lambda_)",
-                    "cs231n": "class with a loss(X, y, reg) method",
+                    "cs231n": f"class {name} with a method loss(X, y, reg)",
                 }[convention]
                 defined = (
                     f": {message}" if message.startswith("not ") else defined
@@ -155,9 +156,7 @@ class Submission:
                     f": its {message} fits neither loss_and_grad(W, X, T, layer_sizes, lam) "
                     "nor fun(W)"
                 )
-            findings.append(
-                Finding("missing-function", f"no usable function {self.worker.function!r}{defined}")
-            )
+            findings.append(Finding("missing-function", f"no usable {noun} {name!r}{defined}"))
         elif status == "memory":
             findings.append(Finding("memory", f"ran out of memory while imported: {message}"))
         elif hello.get("full"):
