@@ -227,10 +227,13 @@ def detect_encoding(
     4. it answers the most problems, then comes closest to the reference's loss
        (a candidate answering none comes last).
 
-    A single candidate is returned as it is, with no note.
+    A single candidate (CS231n's factor given by ``--penalty-factor``) is
+    taken as it is, and the note says so.
     """
     if len(candidates) == 1:
-        return candidates[0], Finding("note", "", {})
+        given = candidates[0]
+        message = f"{given.convention} convention, as given: {given.describe()}"
+        return given, Finding("note", message, {"encoding": given.as_dict(), "fit": None})
     ranked = []
     for position, candidate in enumerate(candidates):
         seen = _observe(answer(candidate), problems, activation, output)

@@ -64,3 +64,20 @@ def test_each_file_gets_its_verdicts_encoding_and_mistakes(name):
             assert found["y_shape"].replace(" ", "") == expected["y_shape"]
     else:
         assert found["penalty_factor"] == expected["penalty_factor"]
+
+
+def test_a_penalty_factor_given_wrongly_is_the_penalty_scale():
+    """``--penalty-factor 0.5`` on a class whose penalty is ``reg * sum W^2``: its penalty is
+    then twice the assignment's, in the loss and the gradient alike."""
+    result = check_file(
+        CORPUS / "cs231n/two_layer_net.py",
+        Options(convention="cs231n", function="TwoLayerNet", penalty_factor=0.5, isolate=ISOLATE),
+    )
+    part = next(p for p in result.parts if p.name == "two-layer")
+    assert part.verdict == "fail"
+    assert [f.details["mistake"] for f in part.findings if f.kind == "diagnosis"] == [
+        "penalty-scale"
+    ]
+    (note,) = [f for f in result.findings if "encoding" in f.details]
+    assert note.message.startswith("cs231n convention, as given: ")
+    assert note.details["encoding"] == {"penalty_factor": 0.5}
