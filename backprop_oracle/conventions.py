@@ -55,9 +55,12 @@ __all__ = [
     "CONVENTIONS",
     "DEFAULT_NAMES",
     "OUTPUTS",
+    "Answer",
     "Encoding",
     "detect_encoding",
     "encodings",
+    "labels",
+    "theta_order",
 ]
 
 Array = NDArray[np.float64]
