@@ -463,6 +463,21 @@ def _rubric(
             parts = parse_rubric(text, f"--rubric {args.rubric}")
         except RubricError as exc:
             parser.error(str(exc))
+    if args.convention == "ex4":  # nnCostFunction has one hidden layer by its signature
+        other = [
+            p.name
+            for p in parts
+            if p.checks == "numbers" and not p.family.hidden[0] <= 1 <= p.family.hidden[1]
+        ]
+        if other:
+            parser.error(
+                f"the ex4 convention has one hidden layer; the rubric's part(s) "
+                f"{', '.join(other)} ask for another number"
+            )
+        parts = [
+            replace(p, family=replace(p.family, hidden=(1, 1))) if p.checks == "numbers" else p
+            for p in parts
+        ]
     parts = narrow(parts, args.hidden_layers, args.outputs, args.lam_max)
     if all(p.skipped for p in parts if p.checks == "numbers"):
         why = "; ".join(f"{p.name}: {p.skipped}" for p in parts if p.skipped)

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from backprop_oracle import Options, check_file
+from backprop_oracle.cli import main
 from backprop_oracle.conventions import DEFAULT_NAMES
 from backprop_oracle.sandbox import sandbox_available
 
@@ -81,3 +82,15 @@ def test_a_penalty_factor_given_wrongly_is_the_penalty_scale():
     (note,) = [f for f in result.findings if "encoding" in f.details]
     assert note.message.startswith("cs231n convention, as given: ")
     assert note.details["encoding"] == {"penalty_factor": 0.5}
+
+
+@pytest.mark.parametrize("hidden", ["0", "2-5"])
+def test_an_ex4_rubric_asking_for_another_depth_is_refused(tmp_path, hidden, capsys):
+    """nnCostFunction takes one hidden size: a rubric part without 1 hidden layer is a misuse."""
+    rubric = tmp_path / "rubric.toml"
+    rubric.write_text(f'[[part]]\nname = "deep"\nmax_score = 1\nhidden_layers = "{hidden}"\n')
+    path = CORPUS / "ex4/vectorised_rowmajor_base0.py"
+    with pytest.raises(SystemExit) as stopped:
+        main(["check", str(path), "--convention", "ex4", "--rubric", str(rubric)])
+    assert stopped.value.code == 2
+    assert "the ex4 convention has one hidden layer" in capsys.readouterr().err
