@@ -22,10 +22,12 @@ from numpy.typing import NDArray
 
 from backprop_oracle.problems import Problem, architectures, problems
 from manual_backprop.gradcheck import gradient_scale, loss_rounding
+from property_tests.compilations import every_target_form
 
 __all__ = [
     "BINARY_ONLY_FORMS",
     "SIGMOID_TARGET_FORMS",
+    "every_sigmoid_target_form",
     "sigmoid_problems",
     "sigmoid_targets",
     "sigmoids_arguments",
@@ -44,6 +46,11 @@ Array = NDArray[np.float64]
 SIGMOID_TARGET_FORMS = ("0/1 matrix", "one-hot", "bools", "ints", "soft")
 # For K = 1 only: the binary network's targets of shape (N,).
 BINARY_ONLY_FORMS = ("vector",)
+
+
+def _target_forms(n_outputs: int) -> tuple[str, ...]:
+    """The target forms of ``n_outputs`` sigmoid units."""
+    return SIGMOID_TARGET_FORMS + (BINARY_ONLY_FORMS if n_outputs == 1 else ())
 
 
 def sigmoid_targets(rng: np.random.Generator, form: str, n_samples: int, n_outputs: int) -> Any:
@@ -85,11 +92,16 @@ def sigmoid_problems(
         )
     )
     n_samples, n_outputs = problem.X.shape[0], problem.layer_sizes[-1]
-    forms = SIGMOID_TARGET_FORMS + (BINARY_ONLY_FORMS if n_outputs == 1 else ())
-    form = draw(st.sampled_from(forms))
+    form = draw(st.sampled_from(_target_forms(n_outputs)))
     rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
     T = sigmoid_targets(rng, form, n_samples, n_outputs)
     return problem.with_(T=T, target_form=form)
+
+
+def every_sigmoid_target_form(problem: Problem, seed: int) -> list[Problem]:
+    """The problem in every sigmoid target form (:func:`every_target_form`), the drawn one
+    first; for one output unit, the binary vector too."""
+    return every_target_form(problem, _target_forms(problem.layer_sizes[-1]), sigmoid_targets, seed)
 
 
 def sigmoids_arguments(problem: Problem) -> dict[str, Any]:

@@ -1,6 +1,7 @@
 """Properties 1 to 4: the hand-written gradient is the derivative of the loss.
 
-1. it equals ``jax.grad`` of the independent JAX twin;
+1. it equals ``jax.grad`` of the independent JAX twin, for each drawn network in every
+   target form (one compilation per network: ``property_tests/compilations.py``);
 2. it equals finite differences of the manual loss;
 3. for smooth activations, it equals the complex-step derivative;
 4. the per-sample algorithm (Exercise 2a) equals the vectorised one.
@@ -29,6 +30,7 @@ from backprop_oracle.tolerances import (
 )
 from manual_backprop._checks import check_targets
 from manual_backprop.gradcheck import directional_derivative, loss_rounding, relu_piece
+from property_tests.compilations import ci_examples, every_oracle_target_form
 from property_tests.complex_step import complex_loss, complex_step_directional
 from property_tests.reporting import assert_gradients_close, block_of, gradient_scale
 
@@ -54,20 +56,23 @@ def _where(index: str | None, layer_sizes: list[int]) -> str:
     return "a random direction" if index is None else block_of(int(index), layer_sizes)
 
 
-@given(problems())
-def test_manual_gradient_equals_jax_grad(problem: Problem) -> None:
-    """Property 1: loss and gradient of manual_backprop equal jax_reference's (jax.grad)."""
-    J, grad = mb.loss_and_grad(*problem.args)
-    J_jax, grad_jax = jr.loss_and_grad(*problem.args)
-    assert J == pytest.approx(J_jax, rel=OWN_LOSS_RTOL, abs=LOSS_ATOL_VS_JAX), (
-        f"property 1: loss, manual = {J!r}, jax = {J_jax!r}, tolerance {OWN_LOSS_RTOL:g} relative "
-        f"+ {LOSS_ATOL_VS_JAX:.3g}"
-    )
-    scale = gradient_scale(*problem.args)
-    assert_gradients_close(
-        "property 1 (manual == jax.grad)", grad, grad_jax, problem.layer_sizes,
-        MANUAL_VS_JAX_RTOL, scale,
-    )  # fmt: skip
+@ci_examples()  # each network compiles JAX once, then serves every target form
+@given(problems(), st.integers(0, 2**32 - 1))
+def test_manual_gradient_equals_jax_grad(drawn: Problem, seed: int) -> None:
+    """Property 1: loss and gradient of manual_backprop equal jax_reference's (jax.grad),
+    for the drawn network with its targets in every form."""
+    for problem in every_oracle_target_form(drawn, seed):
+        J, grad = mb.loss_and_grad(*problem.args)
+        J_jax, grad_jax = jr.loss_and_grad(*problem.args)
+        assert J == pytest.approx(J_jax, rel=OWN_LOSS_RTOL, abs=LOSS_ATOL_VS_JAX), (
+            f"property 1: loss, manual = {J!r}, jax = {J_jax!r}, tolerance {OWN_LOSS_RTOL:g} "
+            f"relative + {LOSS_ATOL_VS_JAX:.3g}; T {problem.target_form}"
+        )
+        scale = gradient_scale(*problem.args)
+        assert_gradients_close(
+            f"property 1 (manual == jax.grad, T {problem.target_form})", grad, grad_jax,
+            problem.layer_sizes, MANUAL_VS_JAX_RTOL, scale,
+        )  # fmt: skip
 
 
 @given(problems(max_samples=20), st.integers(0, 2**32 - 1))
