@@ -17,6 +17,8 @@ import manual_backprop as mb
 from backprop_oracle import Options, check_file
 from backprop_oracle.cli import main
 from backprop_oracle.conventions import (
+    FORWARD_RTOL,
+    MATCH_RTOL,
     Encoding,
     detect_encoding,
     encodings,
@@ -24,10 +26,12 @@ from backprop_oracle.conventions import (
     theta_order,
 )
 from backprop_oracle.diagnosis import diagnostic_problems
+from backprop_oracle.findings import Finding
 from backprop_oracle.layouts import layout_order
 from backprop_oracle.rubric import default_rubric, parse_rubric
 from backprop_oracle.sandbox import sandbox_available
 from backprop_oracle.template import template
+from manual_backprop.gradcheck import gradient_scale
 
 ISOLATE = sandbox_available() is None
 SIZES = [[2, 3, 1], [3, 4, 2], [2, 5, 3], [4, 2, 5]]
@@ -85,11 +89,42 @@ def test_column_major_thetas_are_the_ng_layout(sizes):
     np.testing.assert_array_equal(theta_order(sizes, "column"), layout_order(sizes, "ng"))
 
 
+@pytest.mark.parametrize("sizes", [[2, 3, 4, 2], [3, 2, 2, 2, 1]])
+@pytest.mark.parametrize(("order", "numpy_order"), [("row", "C"), ("column", "F")])
+def test_thetas_of_deeper_networks_read_back_layer_by_layer(sizes, order, numpy_order):
+    """With two hidden layers or more, each Theta_l cut from the unrolled vector and
+    reshaped the way ex4 reads it (``reshape(n_l, n_(l-1) + 1)`` in its order) is
+    ``[b_l | W_l^T]`` of the canonical W: every block starts where the one before ends,
+    not only the second."""
+    W = np.arange(mb.n_params(sizes), dtype=float)
+    unrolled = W[theta_order(sizes, order)]
+    start = 0
+    for l, (W_l, b_l) in enumerate(mb.unpack(W, sizes), start=1):
+        n_out, n_in = b_l.size, W_l.shape[0]
+        stop = start + n_out * (n_in + 1)
+        theta = unrolled[start:stop].reshape((n_out, n_in + 1), order=numpy_order)
+        np.testing.assert_array_equal(
+            theta, np.column_stack([b_l, W_l.T]), err_msg=f"Theta_{l} in {order} order"
+        )
+        start = stop
+    assert start == W.size
+
+
 def test_labels_of_binary_and_one_hot_targets():
     assert labels(np.array([1.0, 0.0, 1.0]), 1).tolist() == [1.0, 0.0, 1.0]
     assert labels(np.array([1.0, 0.0, 1.0]), 0).tolist() == [0.0, 1.0, 0.0]
     assert labels(np.eye(3)[[2, 0, 1]], 1).tolist() == [3.0, 1.0, 2.0]
     assert labels(np.eye(3)[[2, 0, 1]], 0).tolist() == [2.0, 0.0, 1.0]
+
+
+@pytest.mark.parametrize("encoding", [*encodings("ex4"), *encodings("cs231n")])
+@pytest.mark.parametrize("sizes", [[2, 3, 1], [3, 4, 2]])
+def test_labels_are_sent_as_floats(sizes, encoding):
+    """The labels are floats, as the docstrings say, for one-hot rows (argmax's integers
+    converted) as for binary targets, and so is the ``y`` of ex4's and CS231n's requests."""
+    W, X, T, _, lam = _problem(sizes)
+    assert labels(T, 1).dtype == np.float64
+    assert encoding.request(W, X, T, sizes, lam)[2].dtype == np.float64
 
 
 # A list, not the iterator: pytest reads the values at each collection, and a second
@@ -124,9 +159,48 @@ def test_cs231n_request_sends_reg_for_its_factor(factor):
 
 def test_encodings_of_each_convention():
     assert len(encodings("ex4")) == 8
-    assert [e.factor for e in encodings("cs231n")] == [1.0, 0.5]
-    assert [e.factor for e in encodings("cs231n", 0.5)] == [0.5]
+    assert encodings("cs231n") == [Encoding("cs231n", factor=1.0), Encoding("cs231n", factor=0.5)]
+    assert encodings("cs231n", 0.5) == [Encoding("cs231n", factor=0.5)]
     assert encodings("spec") == [Encoding()]
+
+
+_WEIGHTS_NOTE = "lambda_ = 2 m lam. The report's W_l is Theta_l[:, 1:].T, its b_l Theta_l[:, 0]"
+
+
+@pytest.mark.parametrize(
+    ("encoding", "words", "json_form"),
+    [
+        (
+            Encoding("ex4", "row", 1, False),
+            "Theta_l = [b_l | W_l^T] unrolled row by row (Theta.ravel()); labels 1..K, "
+            f"y of shape (m,); {_WEIGHTS_NOTE}",
+            {"order": "row", "label_base": 1, "y_shape": "(m,)"},
+        ),
+        (
+            Encoding("ex4", "column", 0, True),
+            "Theta_l = [b_l | W_l^T] unrolled column by column (Octave's Theta(:), "
+            f"order='F'); labels 0..K-1, y of shape (m, 1); {_WEIGHTS_NOTE}",
+            {"order": "column", "label_base": 0, "y_shape": "(m, 1)"},
+        ),
+        (
+            Encoding("cs231n", factor=1.0),
+            "params W1 (D, H), b1, ...; penalty reg * sum W^2, so reg = lam",
+            {"penalty_factor": 1.0},
+        ),
+        (
+            Encoding("cs231n", factor=0.5),
+            "params W1 (D, H), b1, ...; penalty 0.5 * reg * sum W^2, so reg = 2 lam",
+            {"penalty_factor": 0.5},
+        ),
+        (Encoding(), "SPEC's contract", {}),
+    ],
+)
+def test_each_encoding_in_words_and_in_json(encoding, words, json_form):
+    """What the report's note and its JSON say of an encoding, word for word: the
+    student reads the unrolling, label span, y's shape or penalty factor the oracle
+    called the file with, and a script reads the same in the JSON's keys."""
+    assert encoding.describe() == words
+    assert encoding.as_dict() == json_form
 
 
 # ------------------------------------------------------------------ detection
@@ -185,6 +259,194 @@ def test_detection_of_a_file_that_answers_nothing_keeps_the_first():
     )
     assert found == encodings("ex4")[0]
     assert note.details["fit"] == 4
+
+
+def _answering(numbers):
+    """An ``answer`` giving every candidate the same ``numbers(W, X, T, sizes, lam)``:
+    a file whose numbers do not depend on the reading, to hold one tier at a time."""
+    return lambda candidate: numbers
+
+
+def _reference(W, X, T, sizes, lam):
+    return mb.loss_and_grad(W, X, T, sizes, lam, "sigmoid", output="sigmoids")
+
+
+def _gradient_off(times):
+    """The reference's numbers, every gradient entry moved by ``times`` MATCH_RTOL of the
+    gradient scale of ex4's K sigmoid outputs."""
+
+    def numbers(W, X, T, sizes, lam):
+        loss, grad = _reference(W, X, T, sizes, lam)
+        scale = gradient_scale(W, X, T, sizes, lam, "sigmoid", output="sigmoids")
+        return loss, grad + times * MATCH_RTOL * scale
+
+    return numbers
+
+
+def _loss_off(times):
+    """The reference's numbers, the loss moved by ``times`` FORWARD_RTOL of itself."""
+
+    def numbers(W, X, T, sizes, lam):
+        loss, grad = _reference(W, X, T, sizes, lam)
+        return loss * (1.0 + times * FORWARD_RTOL), grad
+
+    return numbers
+
+
+@pytest.mark.parametrize(
+    ("answer", "found", "fit", "how"),
+    [
+        (
+            _ex4_file(Encoding("ex4", "column", 0, False)),
+            Encoding("ex4", "column", 0, False),
+            0,
+            "the reference's numbers match in it",
+        ),
+        (
+            _answering(_gradient_off(0.95)),
+            encodings("ex4")[0],
+            0,
+            "the reference's numbers match in it",
+        ),
+        (
+            _answering(_gradient_off(1.05)),
+            encodings("ex4")[0],
+            1,
+            "the loss matches in it, the gradient does not",
+        ),
+        (
+            _ex4_file(Encoding("ex4", "column", 1, True), bias_penalty=True),
+            Encoding("ex4", "column", 1, True),
+            2,
+            "a known mistake reproduces the numbers in it",
+        ),
+        (
+            _answering(_loss_off(1e3)),
+            encodings("ex4")[0],
+            3,
+            "none fits exactly, it comes closest",
+        ),
+        (
+            lambda _: lambda *a: None,
+            encodings("ex4")[0],
+            4,
+            "no reading got an answer, the first is assumed",
+        ),
+    ],
+    ids=["match", "gradient-within", "gradient-off", "known-mistake", "loss-off", "no-answer"],
+)
+def test_detection_says_how_the_encoding_fits(answer, found, fit, how):
+    """The note names the encoding, says in words which tier it was found by, and gives
+    the encoding's JSON form and the tier, for every tier.
+
+    The gradient is held to MATCH_RTOL of the scale of ex4's own outputs (K sigmoids), its
+    edge taken 5% either side: on these problems that scale is 1.09 to 1.55 times
+    softmax's, so that a tolerance on softmax's scale puts 0.95 over the edge (0.95 * 1.09
+    > 1). The shift, ~1e-8 against gradient entries of order 1, is read back to ~1e-8 of
+    itself, far inside the 5%.
+    """
+    problems = diagnostic_problems(hidden=(1, 1), outputs="multiclass")
+    best, note = detect_encoding(answer, encodings("ex4"), problems, "sigmoid", "sigmoids")
+    assert best == found
+    assert note == Finding(
+        "note",
+        f"ex4 convention, found from the numbers ({how}): {found.describe()}",
+        {"encoding": found.as_dict(), "fit": fit},
+    )
+
+
+@pytest.mark.parametrize(
+    ("sizes", "lam", "small"),
+    [([3, 4, 1], 0.0, True), ([2, 5, 3], 0.3, False)],
+    ids=["loss-0.74", "loss-3.5"],
+)
+@pytest.mark.parametrize(("times", "fit"), [(0.75, 1), (1.25, 3)])
+def test_the_forward_tolerance_is_relative_to_the_loss(sizes, lam, small, times, fit):
+    """A loss off by 0.75 FORWARD_RTOL of itself has the forward pass right (tier 1), by
+    1.25 not (tier 3), whether the loss is below 1 or well above it: the tolerance is
+    neither absolute (1.25e-4 of 0.74 is 0.92e-4 < 1e-4) nor scaled by the loss twice
+    (0.75e-4 of 3.5 times 3.5 is 9e-4 > 1e-4). The margins (8% and more) dwarf rounding.
+    """
+    W, X, T, _, _ = _problem(sizes, lam=lam)
+    reference_loss = _reference(W, X, T, sizes, lam)[0]
+    assert (reference_loss < 0.8) if small else (reference_loss > 3.0)  # the premise
+    _, note = detect_encoding(
+        _answering(_loss_off(times)),
+        encodings("ex4"),
+        [(W, X, T, sizes, lam)],
+        "sigmoid",
+        "sigmoids",
+    )
+    assert note.details["fit"] == fit
+
+
+def test_detection_prefers_the_reading_that_answers_more_problems():
+    """Neither reading answers every problem: the one answering all but the first beats
+    the earlier one answering only the first, a problem unanswered is skipped rather than
+    ending the count."""
+    problems = diagnostic_problems(hidden=(1, 1), outputs="multiclass")
+    first, second = encodings("ex4")[:2]
+
+    def answer(candidate):
+        def call(W, X, T, sizes, lam):
+            if (sizes == problems[0][3]) != (candidate == first):
+                return None
+            return _reference(W, X, T, sizes, lam)
+
+        return call
+
+    assert [p[3] for p in problems] == [[2, 5, 3], [2, 4, 3], [4, 2, 5]]  # told apart by size
+    best, note = detect_encoding(answer, [first, second], problems, "sigmoid", "sigmoids")
+    assert best == second
+    assert note.details["fit"] == 3
+
+
+def _cs231n_file(factor):
+    """A CS231n net whose penalty is ``factor * reg * sum W^2``, as :func:`detect_encoding`
+    calls it: it reads one-hot targets back from the labels."""
+
+    def answer(candidate):
+        def call(W, X, T, sizes, lam):
+            sent, X_sent, y, reg = candidate.request(W, X, T, sizes, lam)
+            T_file = np.eye(sizes[-1])[y.astype(int)]
+            loss, grad = mb.loss_and_grad(sent, X_sent, T_file, sizes, factor * reg, "relu")
+            return loss, candidate.gradient(grad, sizes)
+
+        return call
+
+    return answer
+
+
+@pytest.mark.parametrize("factor", [1.0, 0.5])
+def test_detection_finds_the_cs231n_penalty_factor(factor):
+    """Of CS231n's two readings, the one with the file's penalty factor is found, the
+    second as well as the first."""
+    problems = diagnostic_problems(hidden=(1, 1), outputs="multiclass")
+    found, note = detect_encoding(
+        _cs231n_file(factor), encodings("cs231n"), problems, "relu", "auto"
+    )
+    assert found == Encoding("cs231n", factor=factor)
+    assert note.details["fit"] == 0
+
+
+def test_a_single_candidate_is_taken_as_given_without_a_call():
+    """With one reading (``--penalty-factor`` given) there is nothing to detect: the file
+    is not called, and the note says the reading was given, with no tier."""
+
+    def answer(candidate):
+        pytest.fail(f"the file was called for the only reading {candidate}")
+
+    only = Encoding("cs231n", factor=0.5)
+    problems = diagnostic_problems(hidden=(1, 1), outputs="multiclass")
+    assert detect_encoding(answer, [only], problems, "relu", "auto") == (
+        only,
+        Finding(
+            "note",
+            "cs231n convention, as given: params W1 (D, H), b1, ...; penalty 0.5 * reg * "
+            "sum W^2, so reg = 2 lam",
+            {"encoding": {"penalty_factor": 0.5}, "fit": None},
+        ),
+    )
 
 
 # --------------------------------------------------------- the worker's calls
