@@ -42,7 +42,9 @@ def tests(session: nox.Session) -> None:
     """Unit tests and the property tests (Hypothesis profile ``ci``)."""
     session.install("-e", ".[test]")
     session.env.setdefault("HYPOTHESIS_PROFILE", "ci")
-    session.run("pytest", *session.posargs)
+    # One process per core, each taking whole files (their tests stay in order):
+    # most of the time is the oracle's sandboxed workers and JAX's compilations.
+    session.run("pytest", "-n", "auto", "--dist", "loadfile", *session.posargs)
 
 
 @nox.session(name="property")
