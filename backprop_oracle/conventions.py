@@ -36,7 +36,7 @@ Which unrolling, labels and factor a file uses is found by
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from itertools import pairwise, product
+from itertools import product
 
 import numpy as np
 from numpy.typing import NDArray
@@ -49,6 +49,7 @@ from backprop_oracle.diagnosis import (
     explaining_from,
 )
 from backprop_oracle.findings import Finding
+from backprop_oracle.layouts import theta_indices
 from manual_backprop.gradcheck import gradient_scale
 
 __all__ = [
@@ -177,16 +178,12 @@ def labels(T: Array, base: int) -> Array:
 
 
 def theta_order(layer_sizes: Sequence[int], order: str) -> NDArray[np.intp]:
-    """Canonical indices in the order of ex4's unrolled ``[Theta1; Theta2; ...]``."""
-    index = np.arange(sum((a + 1) * b for a, b in pairwise(layer_sizes)))
-    pieces, start = [], 0
-    for n_in, n_out in pairwise(layer_sizes):
-        weights = index[start : start + n_in * n_out].reshape(n_in, n_out)
-        biases = index[start + n_in * n_out : start + (n_in + 1) * n_out]
-        theta = np.column_stack([biases, weights.T])  # (n_out, n_in + 1), bias column first
-        pieces.append(theta.ravel(order="C" if order == "row" else "F"))
-        start += (n_in + 1) * n_out
-    return np.concatenate(pieces)
+    """Canonical indices in the order of ex4's unrolled ``[Theta1; Theta2; ...]``, each
+    ``Theta_l`` flattened row by row (``order`` ``row``) or column by column."""
+    thetas = theta_indices(layer_sizes)
+    if order == "row":
+        return np.concatenate([t.ravel(order="C") for t in thetas])
+    return np.concatenate([t.ravel(order="F") for t in thetas])
 
 
 def encodings(convention: str, factor: float | None = None) -> list[Encoding]:

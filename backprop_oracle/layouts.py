@@ -20,27 +20,38 @@ from itertools import pairwise
 import numpy as np
 from numpy.typing import NDArray
 
-__all__ = ["LAYOUTS", "from_layout", "layout_order", "to_layout"]
+__all__ = ["LAYOUTS", "from_layout", "index_blocks", "layout_order", "theta_indices", "to_layout"]
 
 LAYOUTS = ("canonical", "weights-then-biases", "ng")
+
+
+def index_blocks(layer_sizes: Sequence[int]) -> list[tuple[NDArray[np.intp], NDArray[np.intp]]]:
+    """Per layer, the canonical indices of ``W_l`` (shape ``(n_(l-1), n_l)``) and of ``b_l``."""
+    blocks, start = [], 0
+    for n_in, n_out in pairwise(layer_sizes):
+        weights = np.arange(start, start + n_in * n_out).reshape(n_in, n_out)
+        biases = np.arange(start + n_in * n_out, start + (n_in + 1) * n_out)
+        blocks.append((weights, biases))
+        start += (n_in + 1) * n_out
+    return blocks
+
+
+def theta_indices(layer_sizes: Sequence[int]) -> list[NDArray[np.intp]]:
+    """Per layer, the canonical indices of ``Theta_l = [b_l | W_l^T]``, shape
+    ``(n_l, n_(l-1) + 1)``, the bias column first."""
+    return [np.column_stack([b_l, W_l.T]) for W_l, b_l in index_blocks(layer_sizes)]
 
 
 def layout_order(layer_sizes: Sequence[int], layout: str) -> NDArray[np.intp]:
     """Canonical indices in the order ``layout`` stores them."""
     if layout not in LAYOUTS:
         raise ValueError(f"layout: expected one of {', '.join(LAYOUTS)}, got {layout!r}")
-    index = np.arange(sum((a + 1) * b for a, b in pairwise(layer_sizes)))
-    weights, biases, start = [], [], 0
-    for n_in, n_out in pairwise(layer_sizes):
-        weights.append(index[start : start + n_in * n_out].reshape(n_in, n_out))
-        biases.append(index[start + n_in * n_out : start + (n_in + 1) * n_out])
-        start += (n_in + 1) * n_out
     if layout == "canonical":
-        return index
+        return np.arange(sum((a + 1) * b for a, b in pairwise(layer_sizes)))
     if layout == "weights-then-biases":
-        return np.concatenate([W_l.ravel() for W_l in weights] + biases)
-    theta = [np.column_stack([b_l, W_l.T]) for W_l, b_l in zip(weights, biases, strict=True)]
-    return np.concatenate([t.ravel(order="F") for t in theta])
+        blocks = index_blocks(layer_sizes)
+        return np.concatenate([W_l.ravel() for W_l, _ in blocks] + [b_l for _, b_l in blocks])
+    return np.concatenate([t.ravel(order="F") for t in theta_indices(layer_sizes)])
 
 
 def to_layout(

@@ -30,7 +30,7 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy.special import expit, log_softmax
 
-from backprop_oracle.layouts import LAYOUTS, layout_order
+from backprop_oracle.layouts import LAYOUTS, index_blocks, layout_order
 from manual_backprop.activations import ACTIVATIONS, DERIVATIVES
 from manual_backprop.losses import (
     binary_cross_entropy,
@@ -373,13 +373,8 @@ def _derivative_formula(a: Array, activation: str) -> Array:
 
 def _column_major_order(layer_sizes: Sequence[int]) -> NDArray[np.intp]:
     """Canonical indices in the order of a canonical vector whose W_l are column-major."""
-    index = np.arange(sum((a + 1) * b for a, b in pairwise(layer_sizes)))
-    start, order = 0, []
-    for n_in, n_out in pairwise(layer_sizes):
-        order.append(index[start : start + n_in * n_out].reshape(n_in, n_out).ravel(order="F"))
-        order.append(index[start + n_in * n_out : start + (n_in + 1) * n_out])
-        start += (n_in + 1) * n_out
-    return np.concatenate(order)
+    blocks = index_blocks(layer_sizes)
+    return np.concatenate([part for W_l, b_l in blocks for part in (W_l.ravel(order="F"), b_l)])
 
 
 def _order(layer_sizes: Sequence[int], layout: str) -> NDArray[np.intp]:
