@@ -47,10 +47,10 @@ from backprop_oracle.diagnosis import (
     Problem,
     candidate_variants,
     explaining_from,
+    observe,
 )
 from backprop_oracle.findings import Finding
 from backprop_oracle.layouts import theta_indices
-from manual_backprop.gradcheck import gradient_scale
 
 __all__ = [
     "CONVENTIONS",
@@ -236,7 +236,7 @@ def detect_encoding(
         return given, Finding("note", message, {"encoding": given.as_dict(), "fit": None})
     ranked = []
     for position, candidate in enumerate(candidates):
-        seen = _observe(answer(candidate), problems, activation, output)
+        seen = observe(answer(candidate), activation, problems=problems, output=output)
         ranked.append((_fit(seen, activation, output, len(problems)), position, candidate))
     (tier, *_), _, best = min(ranked, key=lambda item: (item[0], item[1]))
     how = {
@@ -250,25 +250,11 @@ def detect_encoding(
     return best, Finding("note", message, {"encoding": best.as_dict(), "fit": tier})
 
 
-def _observe(
-    call: Answer, problems: Sequence[Problem], activation: str, output: str
-) -> list[Observation | None]:
-    seen: list[Observation | None] = []
-    for W, X, T, sizes, lam in problems:
-        answered = call(W, X, T, sizes, lam)
-        if answered is None:
-            seen.append(None)
-            continue
-        scale = gradient_scale(W, X, T, sizes, lam, activation, output=output)
-        seen.append(Observation(W, X, T, sizes, lam, answered[0], answered[1], scale, output))
-    return seen
-
-
 def _fit(
-    seen: Sequence[Observation | None], activation: str, output: str, asked: int
+    answered: Sequence[Observation], activation: str, output: str, asked: int
 ) -> tuple[int, float, float]:
-    """``(tier, -answered, distance)``: smaller is better (see :func:`detect_encoding`)."""
-    answered = [s for s in seen if s is not None]
+    """``(tier, -answered, distance)`` of the observations of ``asked`` problems that were
+    answered: smaller is better (see :func:`detect_encoding`)."""
     if not answered:
         return (4, 0.0, math.inf)
     loss_errors, gradient_errors = [], []
