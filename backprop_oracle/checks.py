@@ -62,7 +62,6 @@ import time
 import traceback
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -378,14 +377,7 @@ class _PartCheck:
     def repeat(self, case: Case, first: Reply) -> None:
         """Call again with the same arguments: a pure function returns the same bits."""
         second = self.submission.call(case.W, case.X, case.T, case.layer_sizes, case.lam)
-        same = (
-            second.status == "ok"
-            and second.loss is not None
-            and second.grad is not None
-            and np.float64(second.loss).tobytes() == np.float64(first.loss).tobytes()
-            and second.grad.tobytes() == first.grad.tobytes()  # type: ignore[union-attr]
-        )
-        if not same:
+        if not _same(first, second):
             case.findings.append(
                 Finding(
                     "not-repeatable",
@@ -704,10 +696,11 @@ class _PartCheck:
 
 
 def _same(first: Reply, second: Reply) -> bool:
-    """Whether two replies hold the very same numbers."""
+    """Whether two replies hold the very same numbers, bit for bit."""
     return (
         first.status == second.status == "ok"
         and first.loss is not None
+        and second.loss is not None
         and first.grad is not None
         and second.grad is not None
         and np.float64(first.loss).tobytes() == np.float64(second.loss).tobytes()
@@ -831,11 +824,9 @@ def _native(case: Case, submission: Submission) -> dict[str, Any]:
             "lambda_": lam,
         }
     else:
-        params, start = {}, 0
-        for layer, (n_in, n_out) in enumerate(pairwise(case.layer_sizes), start=1):
-            params[f"W{layer}"] = _jsonable(W[start : start + n_in * n_out].reshape(n_in, n_out))
-            params[f"b{layer}"] = _jsonable(W[start + n_in * n_out : start + (n_in + 1) * n_out])
-            start += (n_in + 1) * n_out
+        params = {}
+        for layer, (W_l, b_l) in enumerate(mb.unpack(W, case.layer_sizes), start=1):
+            params[f"W{layer}"], params[f"b{layer}"] = _jsonable(W_l), _jsonable(b_l)
         call = {
             "layer_sizes": case.layer_sizes,
             "hidden_dims": submission.worker.hello.get("depth") == "any",
@@ -1005,9 +996,10 @@ class _FileCheck:
                 "it raised on each of this part's diagnostic problems (every one with samples "
                 f"of each class); the first raised {_exception_line(replies[0].message)}"
             )
+        if not problems or any(sizes[-1] != 1 for _, _, _, sizes, _ in problems):
+            return None  # flipping the targets is for one output unit only
         flipped = [submission.call(W, X, 1.0 - T, sizes, lam) for W, X, T, sizes, lam in problems]
-        binary = all(sizes[-1] == 1 for _, _, _, sizes, _ in problems)
-        if problems and binary and all(_same(a, b) for a, b in zip(replies, flipped, strict=True)):
+        if all(_same(a, b) for a, b in zip(replies, flipped, strict=True)):
             return (
                 "its loss and gradient do not change when every target is flipped, on each of "
                 "this part's diagnostic problems: its labels do not reach its loss (with one "
@@ -1035,8 +1027,7 @@ class _FileCheck:
         found, note = detect_encoding(answer, candidates, problems, activation, submission.output)
         submission.encoding = found
         self.encoding_found[submission.worker.function] = found
-        if note.message:
-            self._add(note)
+        self._add(note)
 
     def activation(self, part: Part, function: str) -> str:
         """The hidden activation ``part`` is judged in."""
