@@ -333,10 +333,6 @@ def _convert(result: Any, n: int, np: ModuleType, column: bool = False) -> tuple
 # ------------------------------------------------------------- conventions
 
 
-def _layers(sizes: list[int]) -> list[tuple[int, int]]:
-    return list(itertools.pairwise(sizes))
-
-
 def _cs231n_build(cls: type, sizes: list[int], np: ModuleType) -> Any:
     """A CS231n-style network of ``sizes``: ``TwoLayerNet(input_size, hidden_size,
     output_size)`` or ``FullyConnectedNet(hidden_dims, input_dim=, num_classes=)``,
@@ -376,7 +372,7 @@ def _cs231n_call(
     if not isinstance(params, dict):
         return f"{cls.__name__}(...).params is {_describe(params)}, expected a dict"
     start, shapes = 0, []
-    for layer, (n_in, n_out) in enumerate(_layers(sizes), start=1):
+    for layer, (n_in, n_out) in enumerate(itertools.pairwise(sizes), start=1):
         params[f"W{layer}"] = W[start : start + n_in * n_out].reshape(n_in, n_out).copy()
         params[f"b{layer}"] = W[start + n_in * n_out : start + (n_in + 1) * n_out].copy()
         shapes += [(f"W{layer}", (n_in, n_out)), (f"b{layer}", (n_out,))]
@@ -456,10 +452,10 @@ def _serve(
         # contract function (style full), or the only objective there is.
         named = "function" in header
         fn = functions.get(str(header.get("function", "")), next(iter(functions.values())))
-        labels = original = None
+        labels = None
         try:
             if style in ("ex4", "cs231n"):
-                labels, original = T.astype(np.int64), T.astype(np.int64)
+                labels = T.astype(np.int64)
                 converted = _call_convention(style, fn, W, X, labels, header, np)
             elif named or style == "closures":
                 result = fn(W)
@@ -481,13 +477,13 @@ def _serve(
             for name, now, then in zip(names, (W, X, T), originals, strict=True)
             if now.shape != then.shape or now.tobytes() != then.tobytes()
         ]
-        # A convention's labels are integers made from T: changed in place, they are T.
-        changed = (
+        # A convention's labels are integers made from T (unchanged, or named above):
+        # changed in place, they are T.
+        if (
             labels is not None
-            and original is not None
-            and (labels.shape != original.shape or labels.tobytes() != original.tobytes())
-        )
-        if changed and "T" not in reply["mutated"]:
+            and "T" not in reply["mutated"]
+            and (labels.shape != T.shape or labels.tobytes() != T.astype(np.int64).tobytes())
+        ):
             reply["mutated"].append("T")
         reply.update(_findings(guard, np, before))
         write_frame(proto_out, reply, out)

@@ -93,12 +93,15 @@ def _native_reproduction(file: str, example: dict[str, Any]) -> list[str]:
         return ["  reproduce: the arguments of this example are in the --json report ('call')"]
     path = escape_controls(file, one_line=True)
     load = f"from runpy import run_path; f = run_path({path!r})[{example['function']!r}]"
-    values = ", ".join(f"np.array({json.dumps(call[name])})" for name in names)
-    lines = ["  reproduce:", f"    import numpy as np; {load}"]
-    values = values.replace(
-        f"np.array({json.dumps(call['y'])})", f"np.array({json.dumps(call['y'])}, dtype=int)"
+    values = ", ".join(
+        f"np.array({json.dumps(call[name])}{', dtype=int' if name == 'y' else ''})"
+        for name in names
     )
-    lines.append(f"    {', '.join(names)} = {values}")
+    lines = [
+        "  reproduce:",
+        f"    import numpy as np; {load}",
+        f"    {', '.join(names)} = {values}",
+    ]
     reference = (example.get("loss") or {}).get("reference")
     comment = f"  # the reference loss: {reference!r}" if reference is not None else ""
     if example["convention"] == "ex4":
@@ -113,7 +116,9 @@ def _native_reproduction(file: str, example: dict[str, Any]) -> list[str]:
     update = ", ".join(f"{name}=np.array({json.dumps(value)})" for name, value in params.items())
     lines.append(f"    net = {build}; net.params.update({update})")
     either = f"or net.reg = {call['reg']!r}; net.loss(X, y)"
-    comment = f"  # {either}" + (f"; the reference loss: {reference!r}" if reference else "")
+    comment = f"  # {either}" + (
+        f"; the reference loss: {reference!r}" if reference is not None else ""
+    )
     lines.append(f"    print(net.loss(X, y, reg={call['reg']!r})){comment}")
     return lines
 
